@@ -1,0 +1,53 @@
+# django-automations: small targets, `make help` lists them.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+PYTEST_ARGS ?=
+
+.PHONY: help install test test-sqlite test-postgres lint bench demo clean
+
+help: ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-14s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install the project with its dev dependencies
+
+test: install ## Run the whole suite on SQLite, then on PostgreSQL
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+test-sqlite: install ## Run the suite on SQLite only
+	ATM_TEST_DB=sqlite $(PY) -m pytest $(PYTEST_ARGS)
+
+test-postgres: install ## Run the suite on PostgreSQL only (127.0.0.1:5432, user postgres)
+	@PY=$(PY) scripts/ensure_postgres.sh; status=$$?; \
+	if [ $$status -eq 3 ]; then exit 0; fi; \
+	if [ $$status -ne 0 ]; then exit $$status; fi; \
+	ATM_TEST_DB=postgres $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install ## Ruff lint and format check, migrations up to date
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	ATM_TEST_DB=sqlite DJANGO_SETTINGS_MODULE=tests.settings $(PY) -m django makemigrations --check --dry-run automations
+
+bench: install ## Benchmarks on SQLite and PostgreSQL (figures, not pass/fail)
+	$(PY) bench/run.py --db sqlite
+	@PY=$(PY) scripts/ensure_postgres.sh; status=$$?; \
+	if [ $$status -eq 3 ]; then exit 0; fi; \
+	if [ $$status -ne 0 ]; then exit $$status; fi; \
+	$(PY) bench/run.py --db postgres
+
+demo: install ## Run the example automations to the end on SQLite
+	cd example && ../$(PY) manage.py migrate --no-input -v 0 && ../$(PY) manage.py run_demo
+
+clean: ## Remove the virtualenv and build artefacts
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache var

@@ -1,0 +1,431 @@
+"""Steps: run one task of one instance, record what happened, follow the chain.
+
+A step is one transaction: lock the instance, check the task is still open, decide
+(skip / wait / run), run the node, write the bookkeeping, commit. A step that raises
+is rolled back as a whole and then recorded in a transaction of its own.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from django.db import InterfaceError, OperationalError
+from django.utils import timezone
+from django.views.debug import ExceptionReporter
+
+from .. import clock
+from .. import settings as app_settings
+from ..exceptions import DeclarationError
+from ..models import AutomationModel, AutomationTaskModel
+from ..nodes import End
+from ..outcomes import DUE, KEEP, SAME_BRANCH, Advance, Finish, Wait
+from ..scheduling import Go, Hold, Skip, plan_gates
+from .announce import announce
+from .context import StepContext
+from .transactions import database_alias, lock_open_task, step_transaction
+
+if TYPE_CHECKING:
+    from ..automation import Automation
+    from ..nodes import Node
+
+logger = logging.getLogger("automations.engine")
+
+# What became of a task in one step (``StepReport.outcome``).
+DONE = "done"
+SKIPPED = "skipped"
+WAITING = "waiting"
+FINISHED = "finished"
+FAILED = "failed"
+ERROR_HANDLED = "error-handled"
+THREADED = "threaded"
+NOT_OPEN = "not-open"
+
+#: Errors of the database itself: nothing is recorded, the task stays due and is retried.
+DATABASE_TROUBLE = (OperationalError, InterfaceError)
+
+
+@dataclass
+class StepReport:
+    task_id: int
+    outcome: str
+    node: str | None = None
+    next_task_ids: list[int] = field(default_factory=list)
+    wake_at: datetime | None = None
+    duration_ms: float = 0.0
+    lag_ms: float | None = None
+
+
+def error_report(exc: BaseException) -> dict[str, str]:
+    """Traceback of ``exc`` as text and as Django's HTML error page."""
+    reporter = ExceptionReporter(None, type(exc), exc, exc.__traceback__)
+    return {"error": reporter.get_traceback_text(), "html": reporter.get_traceback_html()}
+
+
+def _message(text: str) -> str:
+    return text[: app_settings.MAX_FIELD_LENGTH]
+
+
+def run_step(
+    instance: Automation,
+    task_id: int,
+    *,
+    skip_locked: bool = False,
+    dispatch_threads: bool = False,
+) -> StepReport:
+    """Run one open task of ``instance`` (if it is still open) as one transaction."""
+    started = time.perf_counter()
+    using = database_alias()
+    node = None
+    wake_at = None
+    try:
+        with step_transaction(using):
+            task = lock_open_task(using, instance._db.pk, task_id, skip_locked=skip_locked)
+            if task is None or task.automation.finished:
+                return StepReport(task_id, NOT_OPEN)
+            instance._db = task.automation
+            wake_at = task.wake_at
+            node = type(instance)._meta.nodes.get(task.status)
+            if node is None:
+                raise DeclarationError(
+                    f"{type(instance).__name__} has no node {task.status!r} any more; "
+                    "the task cannot run. Restore the node (see 'How to remove a node')."
+                )
+            if dispatch_threads and getattr(node, "threaded", False):
+                from .threads import start_step_thread
+
+                start_step_thread(type(instance), instance._db.pk, task.pk, using)
+                report = StepReport(task_id, THREADED, node.name)
+            else:
+                ctx = StepContext(
+                    instance, task, node, clock.now(), timezone.get_default_timezone(), using
+                )
+                report = _apply(ctx, _decide(node, ctx))
+    except DATABASE_TROUBLE:
+        raise
+    except Exception as exc:  # a step's own failure: recorded on its task, never propagated
+        report = record_failure(instance, task_id, node, exc, using)
+    report.duration_ms = (time.perf_counter() - started) * 1000
+    if wake_at is not None:
+        report.lag_ms = (clock.now() - wake_at).total_seconds() * 1000
+    _log(instance, report)
+    return report
+
+
+def _decide(node: Node, ctx: StepContext):
+    if node.gates.empty:
+        return node.run(ctx)
+    plan = plan_gates(
+        node.gates,
+        created=ctx.task.created,
+        now=ctx.now,
+        checks=ctx.task.condition_checks,
+        evaluate=ctx.evaluate,
+        recheck_bounds=app_settings.condition_recheck_bounds(),
+        tz=ctx.tz,
+    )
+    if isinstance(plan, Skip):
+        return Advance(node.skip_targets(), "skipped")
+    if isinstance(plan, Hold):
+        return Wait(plan.wake_at, plan.reason, counts_check=plan.counts_check)
+    assert isinstance(plan, Go)
+    ctx.deadline = plan.deadline
+    return node.run(ctx)
+
+
+def _apply(ctx: StepContext, outcome: Any) -> StepReport:
+    if isinstance(outcome, Wait):
+        return _wait(ctx, outcome)
+    if isinstance(outcome, Finish):
+        _finish_task(ctx.task, outcome.message, None, ctx.now)
+        _end_automation(ctx, except_task=ctx.task.pk)
+        return StepReport(ctx.task.pk, FINISHED, ctx.node.name)
+    if isinstance(outcome, Advance):
+        return _advance(ctx, outcome, SKIPPED if outcome.message == "skipped" else DONE)
+    raise TypeError(f"{ctx.node!r}.run() returned {outcome!r}, not an outcome")
+
+
+def _wait(ctx: StepContext, outcome: Wait) -> StepReport:
+    task = ctx.task
+    changed = {}
+    if task.wake_at != outcome.wake_at:
+        changed["wake_at"] = outcome.wake_at
+    if task.wait_reason != outcome.reason:
+        changed["wait_reason"] = outcome.reason
+    if outcome.counts_check:
+        changed["condition_checks"] = task.condition_checks + 1
+    if outcome.result is not KEEP and outcome.result != task.result:
+        changed["result"] = outcome.result
+    if outcome.assignment is not None:
+        assignment = outcome.assignment
+        changed.update(
+            requires_interaction=True,
+            interaction_user_id=assignment.user_id,
+            interaction_group_id=assignment.group_id,
+            interaction_permissions=list(assignment.permissions),
+        )
+    if changed:
+        for name, value in changed.items():
+            setattr(task, name, value)
+        AutomationTaskModel.objects.using(ctx.using).filter(pk=task.pk).update(**changed)
+    if "wake_at" in changed:
+        announce(outcome.wake_at, ctx.using)
+    return StepReport(task.pk, WAITING, ctx.node.name, wake_at=outcome.wake_at)
+
+
+def _finish_task(task: AutomationTaskModel, message: str, result: Any, now: datetime) -> None:
+    fields = {
+        "finished": now,
+        "message": _message(message),
+        "result": result,
+        "wake_at": None,
+        "wait_reason": DUE,
+        "requires_interaction": False,
+    }
+    for name, value in fields.items():
+        setattr(task, name, value)
+    AutomationTaskModel.objects.using(task._state.db).filter(pk=task.pk).update(**fields)
+
+
+def _advance(ctx: StepContext, outcome: Advance, kind: str) -> StepReport:
+    task = ctx.task
+    if outcome.release:
+        AutomationTaskModel.objects.using(ctx.using).filter(pk__in=outcome.release).update(
+            finished=ctx.now, message="Joined", wake_at=None, wait_reason=DUE
+        )
+    _finish_task(task, outcome.message, outcome.result, ctx.now)
+    branch = task.split_task_id if outcome.branch_of is SAME_BRANCH else outcome.branch_of
+    next_ids, ended = create_successors(ctx, outcome.targets, branch)
+    return StepReport(task.pk, FINISHED if ended else kind, ctx.node.name, next_ids)
+
+
+def create_successors(
+    ctx: StepContext, targets: tuple[str | None, ...], branch: int | None
+) -> tuple[list[int], bool]:
+    """Insert the tasks the automation goes on with; returns their ids and whether it ended.
+
+    A plain ``End`` next in line is completed in the same transaction: it has nothing
+    to run, so there is nothing to retry.
+    """
+    meta = type(ctx.instance)._meta
+    for target in targets:
+        if target is None or target not in meta.nodes:
+            raise DeclarationError(
+                f"{type(ctx.instance).__name__}.{ctx.node.name}: the automation runs past its "
+                f"last node here (next: {target!r}); add an End() node or .Next(...)"
+            )
+    if len(targets) == 1:
+        node = meta.nodes[targets[0]]
+        if isinstance(node, End) and node.gates.empty:
+            end_task = AutomationTaskModel(
+                automation_id=ctx.task.automation_id,
+                previous_id=ctx.task.pk,
+                split_task_id=branch,
+                status=node.name,
+                created=ctx.now,
+                finished=ctx.now,
+                message="Finished",
+            )
+            end_task.save(using=ctx.using, force_insert=True)
+            _end_automation(ctx, except_task=end_task.pk)
+            return [], True
+    tasks = [
+        AutomationTaskModel(
+            automation_id=ctx.task.automation_id,
+            previous_id=ctx.task.pk,
+            split_task_id=branch,
+            status=target,
+            created=ctx.now,
+            wake_at=ctx.now,
+        )
+        for target in targets
+    ]
+    if len(tasks) == 1:
+        tasks[0].save(using=ctx.using, force_insert=True)
+    else:
+        AutomationTaskModel.objects.using(ctx.using).bulk_create(tasks)
+    return [task.pk for task in tasks], False
+
+
+def _end_automation(ctx: StepContext, except_task: int) -> None:
+    row = ctx.instance._db
+    AutomationModel.objects.using(ctx.using).filter(pk=row.pk).update(
+        finished=True, singleton_key=None, updated=ctx.now
+    )
+    row.finished, row.singleton_key, row.updated = True, None, ctx.now
+    if type(ctx.instance)._meta.has_split:
+        AutomationTaskModel.objects.using(ctx.using).filter(
+            automation_id=row.pk, finished__isnull=True
+        ).exclude(pk=except_task).update(
+            finished=ctx.now,
+            message="Cancelled: the automation ended",
+            wake_at=None,
+            wait_reason=DUE,
+            requires_interaction=False,
+        )
+
+
+def record_failure(
+    instance: Automation, task_id: int, node: Node | None, exc: BaseException, using: str
+) -> StepReport:
+    """Record ``exc`` on its task; follow ``.OnError`` or stop the automation."""
+    report = error_report(exc)
+    on_error = getattr(node, "on_error_name", None)
+    with step_transaction(using):
+        task = lock_open_task(using, instance._db.pk, task_id)
+        if task is None:
+            return StepReport(task_id, NOT_OPEN)
+        instance._db = task.automation
+        now = clock.now()
+        ctx = StepContext(instance, task, node, now, timezone.get_default_timezone(), using)
+        _finish_task(task, repr(exc), report, now)
+        logger.error(
+            "step failed: %r",
+            exc,
+            exc_info=(type(exc), exc, exc.__traceback__),
+            extra=_fields(instance, task.pk, task.status),
+        )
+        if on_error:
+            next_ids, ended = create_successors(ctx, (on_error,), task.split_task_id)
+            return StepReport(task.pk, FINISHED if ended else ERROR_HANDLED, task.status, next_ids)
+        stop_automation(instance._db, now, using)
+        return StepReport(task.pk, FAILED, task.status)
+
+
+def stop_automation(row: AutomationModel, now: datetime, using: str) -> None:
+    """Stop an instance after an unhandled error; its other open tasks stop waking."""
+    AutomationModel.objects.using(using).filter(pk=row.pk).update(
+        finished=True, failed=True, singleton_key=None, updated=now
+    )
+    row.finished, row.failed, row.singleton_key = True, True, None
+    AutomationTaskModel.objects.using(using).filter(
+        automation_id=row.pk, finished__isnull=True
+    ).update(wake_at=None)
+
+
+def _fields(instance: Automation, task_id: int, node: str | None) -> dict[str, Any]:
+    return {
+        "automation": type(instance)._meta.path,
+        "automation_id": instance._db.pk if instance._db else None,
+        "task_id": task_id,
+        "node": node,
+    }
+
+
+def _log(instance: Automation, report: StepReport) -> None:
+    if report.outcome == NOT_OPEN or not logger.isEnabledFor(logging.INFO):
+        return
+    logger.info(
+        "step %s",
+        report.outcome,
+        extra={
+            **_fields(instance, report.task_id, report.node),
+            "outcome": report.outcome,
+            "duration_ms": round(report.duration_ms, 3),
+            "lag_ms": None if report.lag_ms is None else round(report.lag_ms, 3),
+            "wake_at": report.wake_at.isoformat() if report.wake_at else None,
+        },
+    )
+
+
+# Chains ---------------------------------------------------------------------------
+
+
+@dataclass
+class ChainReport:
+    last_node: str | None = None
+    steps: list[StepReport] = field(default_factory=list)
+
+
+def run_chain(
+    instance: Automation,
+    task_id: int,
+    *,
+    skip_locked: bool = False,
+    dispatch_threads: bool = False,
+) -> ChainReport:
+    """Run ``task_id`` and then, depth first, every task it leads to that can run now."""
+    chain = ChainReport()
+    pending = [task_id]
+    first = True
+    while pending:
+        report = run_step(
+            instance,
+            pending.pop(),
+            skip_locked=skip_locked and first,
+            dispatch_threads=dispatch_threads,
+        )
+        first = False
+        chain.steps.append(report)
+        if report.node is not None:
+            chain.last_node = report.node
+        pending.extend(reversed(report.next_task_ids))
+    return chain
+
+
+def run_instance(instance: Automation, *, dispatch_threads: bool = True) -> str | None:
+    """Run every due task of one instance; returns the name of the node it stopped at."""
+    now = clock.now()
+    using = database_alias()
+    tasks = AutomationTaskModel.objects.using(using).filter(
+        automation_id=instance._db.pk, finished__isnull=True
+    )
+    due = list(tasks.filter(wake_at__lte=now).order_by("wake_at", "pk").values_list("pk", flat=True))
+    last = None
+    for task_id in due:
+        last = run_chain(instance, task_id, dispatch_threads=dispatch_threads).last_node or last
+    if last is None:
+        last = tasks.order_by("pk").values_list("status", flat=True).first()
+    return last
+
+
+def complete_task(
+    instance: Automation,
+    task_id: int,
+    accept: Any,
+    *,
+    dispatch_threads: bool = True,
+) -> str | None:
+    """Complete an open task from outside (a form submission) and run on from there.
+
+    ``accept(ctx)`` runs inside the step transaction, with the instance locked, and
+    returns the ``Advance`` outcome. Raises ``TaskNotOpen`` if the task is done.
+    """
+    from ..exceptions import TaskNotOpen
+
+    using = database_alias()
+    with step_transaction(using):
+        task = lock_open_task(using, instance._db.pk, task_id)
+        if task is None or task.automation.finished:
+            raise TaskNotOpen(f"Task {task_id} is no longer open.")
+        instance._db = task.automation
+        node = type(instance)._meta.nodes[task.status]
+        ctx = StepContext(
+            instance, task, node, clock.now(), timezone.get_default_timezone(), using
+        )
+        outcome = accept(ctx)
+        report = _advance(ctx, outcome, DONE)
+        instance._db.save(update_fields=["data"])
+        if type(instance)._meta.has_conditions:
+            wake_condition_waiters(instance._db.pk, ctx.now, using)
+    _log(instance, report)
+    last = node.name
+    for next_id in report.next_task_ids:
+        last = run_chain(instance, next_id, dispatch_threads=dispatch_threads).last_node or last
+    return last
+
+
+def wake_condition_waiters(automation_id: int, now: datetime, using: str) -> None:
+    """Make the instance's tasks waiting on an ``AsSoonAs`` condition due now."""
+    woken = AutomationTaskModel.objects.using(using).filter(
+        automation_id=automation_id,
+        finished__isnull=True,
+        wait_reason="condition",
+        wake_at__gt=now,
+    ).update(wake_at=now)
+    if woken:
+        announce(now, using)
+

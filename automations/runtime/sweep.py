@@ -1,0 +1,122 @@
+"""Run what is due: the shared code of ``automation_step``, the daemon and tests."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Q
+
+from .. import clock
+from .. import settings as app_settings
+from ..exceptions import AutomationClassNotFound
+from ..models import AutomationTaskModel
+from ..registry import load
+from . import engine
+from .transactions import database_alias
+
+logger = logging.getLogger("automations.sweep")
+
+
+@dataclass
+class SweepReport:
+    """What one sweep did."""
+
+    now: datetime
+    tasks_seen: int = 0
+    outcomes: Counter = field(default_factory=Counter)
+    unimportable: int = 0
+
+    @property
+    def steps(self) -> int:
+        return sum(n for kind, n in self.outcomes.items() if kind != engine.NOT_OPEN)
+
+    def __str__(self) -> str:
+        parts = ", ".join(f"{n} {kind}" for kind, n in sorted(self.outcomes.items()))
+        return f"{self.steps} steps ({parts or 'nothing due'})"
+
+
+def due_tasks(now: datetime, *, after: tuple[datetime, int] | None, limit: int, using: str):
+    """Up to ``limit`` due tasks, oldest first, after the keyset position ``after``."""
+    queryset = AutomationTaskModel.objects.using(using).filter(wake_at__lte=now)
+    if after is not None:
+        wake_at, pk = after
+        queryset = queryset.filter(Q(wake_at__gt=wake_at) | Q(wake_at=wake_at, pk__gt=pk))
+    return list(
+        queryset.order_by("wake_at", "pk").values_list(
+            "wake_at", "pk", "automation_id", "automation__automation_class"
+        )[:limit]
+    )
+
+
+def run_due(now: datetime | None = None, *, limit: int | None = None) -> SweepReport:
+    """Run every task due at ``now`` (and what follows from it), oldest first.
+
+    Only tasks whose ``wake_at`` has passed are read, through the index; waiting
+    instances cost nothing. Safe to run in several processes at once: a task whose
+    instance another worker holds is skipped here and run there.
+    """
+    now = now or clock.now()
+    using = database_alias()
+    report = SweepReport(now=now)
+    batch_size = app_settings.step_batch_size()
+    position = None
+    while True:
+        batch = due_tasks(now, after=position, limit=batch_size, using=using)
+        if not batch:
+            return report
+        for wake_at, task_id, automation_id, path in batch:
+            position = (wake_at, task_id)
+            report.tasks_seen += 1
+            run_due_task(path, automation_id, task_id, report, using)
+            if limit is not None and report.steps >= limit:
+                return report
+
+
+def run_due_task(path: str, automation_id: int, task_id: int, report: SweepReport, using: str) -> None:
+    """Run one due task and its chain; problems of this instance stay with it."""
+    try:
+        cls = load(path)
+    except AutomationClassNotFound as exc:
+        report.unimportable += 1
+        record_unimportable(path, automation_id, task_id, exc, using)
+        return
+    instance = cls._for_id(automation_id)
+    try:
+        chain = engine.run_chain(instance, task_id, skip_locked=True)
+    except engine.DATABASE_TROUBLE:
+        raise
+    except Exception:  # loop boundary: one broken instance must not stop the sweep
+        logger.exception(
+            "unexpected error while running a task",
+            extra={"automation": path, "automation_id": automation_id, "task_id": task_id},
+        )
+        report.outcomes["crashed"] += 1
+        return
+    report.outcomes.update(step.outcome for step in chain.steps)
+
+
+def record_unimportable(path: str, automation_id: int, task_id: int, exc: Exception, using: str) -> None:
+    """An instance whose class is gone: record the error on its task and stop it."""
+    from ..models import AutomationModel
+    from .transactions import lock_open_task, step_transaction
+
+    logger.error(
+        "automation class cannot be imported: %s",
+        exc,
+        extra={"automation": path, "automation_id": automation_id, "task_id": task_id},
+    )
+    with step_transaction(using):
+        task = lock_open_task(using, automation_id, task_id)
+        if task is None:
+            return
+        now = clock.now()
+        AutomationTaskModel.objects.using(using).filter(pk=task_id).update(
+            finished=now,
+            message=engine._message(repr(exc)),
+            result={"error": str(exc), "html": ""},
+            wake_at=None,
+        )
+        engine.stop_automation(AutomationModel(pk=automation_id), now, using)
