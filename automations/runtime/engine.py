@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.db import InterfaceError, OperationalError
+from django.db.models import Q
 from django.utils import timezone
 from django.views.debug import ExceptionReporter
 
@@ -22,7 +23,7 @@ from .. import settings as app_settings
 from ..exceptions import DeclarationError
 from ..models import AutomationModel, AutomationTaskModel
 from ..nodes import End
-from ..outcomes import DUE, KEEP, SAME_BRANCH, Advance, Finish, Wait
+from ..outcomes import CONDITION, DUE, KEEP, SAME_BRANCH, Advance, Finish, Wait
 from ..scheduling import Go, Hold, Skip, plan_gates
 from .announce import announce
 from .context import StepContext
@@ -367,13 +368,21 @@ def run_chain(
 
 
 def run_instance(instance: Automation, *, dispatch_threads: bool = True) -> str | None:
-    """Run every due task of one instance; returns the name of the node it stopped at."""
+    """Run the due tasks of one instance; returns the name of the node it stopped at.
+
+    Asked explicitly, an instance also looks at its false ``AsSoonAs`` conditions again
+    at once, as documented; waits for a time are never cut short.
+    """
     now = clock.now()
     using = database_alias()
     tasks = AutomationTaskModel.objects.using(using).filter(
         automation_id=instance._db.pk, finished__isnull=True
     )
-    due = list(tasks.filter(wake_at__lte=now).order_by("wake_at", "pk").values_list("pk", flat=True))
+    due = list(
+        tasks.filter(Q(wake_at__lte=now) | Q(wait_reason=CONDITION, wake_at__isnull=False))
+        .order_by("wake_at", "pk")
+        .values_list("pk", flat=True)
+    )
     last = None
     for task_id in due:
         last = run_chain(instance, task_id, dispatch_threads=dispatch_threads).last_node or last
