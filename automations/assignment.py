@@ -24,7 +24,7 @@ def users_with_permission(
     users = User._default_manager.filter(is_active=True)
     for permission in permissions:
         holders = User._default_manager.with_perm(
-            permission, include_superuser=False, backend=backend
+            permission, include_superusers=False, backend=backend
         )
         users = users.filter(pk__in=holders.values("pk"))
     if user_id is not None:

@@ -207,7 +207,7 @@ class Node:
         if self._declared is not other._declared:
             return False
         mine, theirs = self._automation, other._automation
-        return mine is None or theirs is None or mine is theirs
+        return mine is None or theirs is None or mine == theirs
 
     def __hash__(self) -> int:
         return id(self._declared)

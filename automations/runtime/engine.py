@@ -56,6 +56,8 @@ class StepReport:
     node: str | None = None
     next_task_ids: list[int] = field(default_factory=list)
     wake_at: datetime | None = None
+    #: The step also completed the End node that followed it (same transaction).
+    ended_inline: bool = False
     duration_ms: float = 0.0
     lag_ms: float | None = None
 
@@ -199,14 +201,16 @@ def _advance(ctx: StepContext, outcome: Advance, kind: str) -> StepReport:
         )
     _finish_task(task, outcome.message, outcome.result, ctx.now)
     branch = task.split_task_id if outcome.branch_of is SAME_BRANCH else outcome.branch_of
-    next_ids, ended = create_successors(ctx, outcome.targets, branch)
-    return StepReport(task.pk, FINISHED if ended else kind, ctx.node.name, next_ids)
+    next_ids, ended_at = create_successors(ctx, outcome.targets, branch)
+    if ended_at:
+        return StepReport(task.pk, kind, ended_at, ended_inline=True)
+    return StepReport(task.pk, kind, ctx.node.name, next_ids)
 
 
 def create_successors(
     ctx: StepContext, targets: tuple[str | None, ...], branch: int | None
-) -> tuple[list[int], bool]:
-    """Insert the tasks the automation goes on with; returns their ids and whether it ended.
+) -> tuple[list[int], str | None]:
+    """Insert the tasks the automation goes on with: their ids, and the End node if it ended.
 
     A plain ``End`` next in line is completed in the same transaction: it has nothing
     to run, so there is nothing to retry.
@@ -232,7 +236,7 @@ def create_successors(
             )
             end_task.save(using=ctx.using, force_insert=True)
             _end_automation(ctx, except_task=end_task.pk)
-            return [], True
+            return [], node.name
     tasks = [
         AutomationTaskModel(
             automation_id=ctx.task.automation_id,
@@ -248,7 +252,7 @@ def create_successors(
         tasks[0].save(using=ctx.using, force_insert=True)
     else:
         AutomationTaskModel.objects.using(ctx.using).bulk_create(tasks)
-    return [task.pk for task in tasks], False
+    return [task.pk for task in tasks], None
 
 
 def _end_automation(ctx: StepContext, except_task: int) -> None:
@@ -290,8 +294,10 @@ def record_failure(
             extra=_fields(instance, task.pk, task.status),
         )
         if on_error:
-            next_ids, ended = create_successors(ctx, (on_error,), task.split_task_id)
-            return StepReport(task.pk, FINISHED if ended else ERROR_HANDLED, task.status, next_ids)
+            next_ids, ended_at = create_successors(ctx, (on_error,), task.split_task_id)
+            if ended_at:
+                return StepReport(task.pk, ERROR_HANDLED, ended_at, ended_inline=True)
+            return StepReport(task.pk, ERROR_HANDLED, task.status, next_ids)
         stop_automation(instance._db, now, using)
         return StepReport(task.pk, FAILED, task.status)
 
@@ -417,7 +423,7 @@ def complete_task(
         )
         outcome = accept(ctx)
         report = _advance(ctx, outcome, DONE)
-        instance._db.save(update_fields=["data"])
+        instance._db.save(update_fields=["data", "bound_models"])
         if type(instance)._meta.has_conditions:
             wake_condition_waiters(instance._db.pk, ctx.now, using)
     _log(instance, report)

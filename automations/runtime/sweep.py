@@ -35,7 +35,8 @@ class SweepReport:
 
     def __str__(self) -> str:
         parts = ", ".join(f"{n} {kind}" for kind, n in sorted(self.outcomes.items()))
-        return f"{self.steps} steps ({parts or 'nothing due'})"
+        steps = self.steps
+        return f"{steps} step{'' if steps == 1 else 's'} ({parts or 'nothing due'})"
 
 
 def due_tasks(now: datetime, *, after: tuple[datetime, int] | None, limit: int, using: str):
@@ -95,7 +96,10 @@ def run_due_task(path: str, automation_id: int, task_id: int, report: SweepRepor
         )
         report.outcomes["crashed"] += 1
         return
-    report.outcomes.update(step.outcome for step in chain.steps)
+    for step in chain.steps:
+        report.outcomes[step.outcome] += 1
+        if step.ended_inline:
+            report.outcomes[engine.FINISHED] += 1
 
 
 def record_unimportable(path: str, automation_id: int, task_id: int, exc: Exception, using: str) -> None:
