@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class WebinarConfig(AppConfig):
+    name = "webinar"
+    verbose_name = "Webinars"
