@@ -27,6 +27,7 @@ from ..outcomes import CONDITION, DUE, KEEP, SAME_BRANCH, Advance, Finish, Wait
 from ..scheduling import Go, Hold, Skip, plan_gates
 from .announce import announce
 from .context import StepContext
+from .statements import statements
 from .transactions import database_alias, lock_open_task, step_transaction
 
 if TYPE_CHECKING:
@@ -143,11 +144,18 @@ def _apply(ctx: StepContext, outcome: Any) -> StepReport:
     if isinstance(outcome, Wait):
         return _wait(ctx, outcome)
     if isinstance(outcome, Finish):
-        _finish_task(ctx.task, outcome.message, None, ctx.now)
-        _end_automation(ctx, except_task=ctx.task.pk)
+        _finish_task(ctx, outcome.message, None)
+        _end_automation(ctx, end_task_id=ctx.task.pk)
         return StepReport(ctx.task.pk, FINISHED, ctx.node.name)
     if isinstance(outcome, Advance):
-        return _advance(ctx, outcome, SKIPPED if outcome.message == "skipped" else DONE)
+        if outcome.release:
+            AutomationTaskModel.objects.using(ctx.using).filter(pk__in=outcome.release).update(
+                finished=ctx.now, message="Joined", wake_at=None, wait_reason=DUE
+            )
+        task = ctx.task
+        branch = task.split_task_id if outcome.branch_of is SAME_BRANCH else outcome.branch_of
+        kind = SKIPPED if outcome.message == "skipped" else DONE
+        return advance(ctx, outcome.targets, branch, outcome.message, outcome.result, kind)
     raise TypeError(f"{ctx.node!r}.run() returned {outcome!r}, not an outcome")
 
 
@@ -179,9 +187,9 @@ def _wait(ctx: StepContext, outcome: Wait) -> StepReport:
     return StepReport(task.pk, WAITING, ctx.node.name, wake_at=outcome.wake_at)
 
 
-def _finish_task(task: AutomationTaskModel, message: str, result: Any, now: datetime) -> None:
+def _finish_fields(ctx: StepContext, message: str, result: Any) -> dict[str, Any]:
     fields = {
-        "finished": now,
+        "finished": ctx.now,
         "message": _message(message),
         "result": result,
         "wake_at": None,
@@ -189,82 +197,82 @@ def _finish_task(task: AutomationTaskModel, message: str, result: Any, now: date
         "requires_interaction": False,
     }
     for name, value in fields.items():
-        setattr(task, name, value)
-    AutomationTaskModel.objects.using(task._state.db).filter(pk=task.pk).update(**fields)
+        setattr(ctx.task, name, value)
+    return fields
 
 
-def _advance(ctx: StepContext, outcome: Advance, kind: str) -> StepReport:
-    task = ctx.task
-    if outcome.release:
-        AutomationTaskModel.objects.using(ctx.using).filter(pk__in=outcome.release).update(
-            finished=ctx.now, message="Joined", wake_at=None, wait_reason=DUE
-        )
-    _finish_task(task, outcome.message, outcome.result, ctx.now)
-    branch = task.split_task_id if outcome.branch_of is SAME_BRANCH else outcome.branch_of
-    next_ids, ended_at = create_successors(ctx, outcome.targets, branch)
-    if ended_at:
-        return StepReport(task.pk, kind, ended_at, ended_inline=True)
-    return StepReport(task.pk, kind, ctx.node.name, next_ids)
+def _finish_task(ctx: StepContext, message: str, result: Any) -> None:
+    statements(ctx.using).finish(ctx.task.pk, _finish_fields(ctx, message, result))
 
 
-def create_successors(
-    ctx: StepContext, targets: tuple[str | None, ...], branch: int | None
-) -> tuple[list[int], str | None]:
-    """Insert the tasks the automation goes on with: their ids, and the End node if it ended.
+def advance(
+    ctx: StepContext,
+    targets: tuple[str | None, ...],
+    branch: int | None,
+    message: str,
+    result: Any,
+    kind: str,
+) -> StepReport:
+    """Finish the task and create the tasks the automation goes on with.
 
     A plain ``End`` next in line is completed in the same transaction: it has nothing
     to run, so there is nothing to retry.
     """
     meta = type(ctx.instance)._meta
+    task = ctx.task
     for target in targets:
         if target is None or target not in meta.nodes:
             raise DeclarationError(
                 f"{type(ctx.instance).__name__}.{ctx.node.name}: the automation runs past its "
                 f"last node here (next: {target!r}); add an End() node or .Next(...)"
             )
+    fields = _finish_fields(ctx, message, result)
     if len(targets) == 1:
         node = meta.nodes[targets[0]]
-        if isinstance(node, End) and node.gates.empty:
-            end_task = AutomationTaskModel(
-                automation_id=ctx.task.automation_id,
-                previous_id=ctx.task.pk,
-                split_task_id=branch,
-                status=node.name,
-                created=ctx.now,
-                finished=ctx.now,
-                message="Finished",
-            )
-            end_task.save(using=ctx.using, force_insert=True)
-            _end_automation(ctx, except_task=end_task.pk)
-            return [], node.name
-    tasks = [
+        ends = isinstance(node, End) and node.gates.empty
+        successor = AutomationTaskModel(
+            automation_id=task.automation_id,
+            previous_id=task.pk,
+            split_task_id=branch,
+            status=node.name,
+            created=ctx.now,
+            wake_at=None if ends else ctx.now,
+            finished=ctx.now if ends else None,
+            message="Finished" if ends else "",
+        )
+        new_id = statements(ctx.using).finish_and_insert(
+            task.pk, fields, successor, (task.automation_id, ctx.now) if ends else None
+        )
+        if ends:
+            _end_automation(ctx, end_task_id=new_id, written=True)
+            return StepReport(task.pk, kind, node.name, ended_inline=True)
+        return StepReport(task.pk, kind, ctx.node.name, [new_id])
+    statements(ctx.using).finish(task.pk, fields)
+    successors = AutomationTaskModel.objects.using(ctx.using).bulk_create(
         AutomationTaskModel(
-            automation_id=ctx.task.automation_id,
-            previous_id=ctx.task.pk,
+            automation_id=task.automation_id,
+            previous_id=task.pk,
             split_task_id=branch,
             status=target,
             created=ctx.now,
             wake_at=ctx.now,
         )
         for target in targets
-    ]
-    if len(tasks) == 1:
-        tasks[0].save(using=ctx.using, force_insert=True)
-    else:
-        AutomationTaskModel.objects.using(ctx.using).bulk_create(tasks)
-    return [task.pk for task in tasks], None
-
-
-def _end_automation(ctx: StepContext, except_task: int) -> None:
-    row = ctx.instance._db
-    AutomationModel.objects.using(ctx.using).filter(pk=row.pk).update(
-        finished=True, singleton_key=None, updated=ctx.now
     )
+    return StepReport(task.pk, kind, ctx.node.name, [successor.pk for successor in successors])
+
+
+def _end_automation(ctx: StepContext, end_task_id: int, *, written: bool = False) -> None:
+    row = ctx.instance._db
+    if not written:
+        AutomationModel.objects.using(ctx.using).filter(pk=row.pk).update(
+            finished=True, singleton_key=None, updated=ctx.now
+        )
     row.finished, row.singleton_key, row.updated = True, None, ctx.now
     if type(ctx.instance)._meta.has_split:
         AutomationTaskModel.objects.using(ctx.using).filter(
             automation_id=row.pk, finished__isnull=True
-        ).exclude(pk=except_task).update(
+        ).exclude(pk=end_task_id).update(
             finished=ctx.now,
             message="Cancelled: the automation ended",
             wake_at=None,
@@ -286,7 +294,6 @@ def record_failure(
         instance._db = task.automation
         now = clock.now()
         ctx = StepContext(instance, task, node, now, timezone.get_default_timezone(), using)
-        _finish_task(task, repr(exc), report, now)
         logger.error(
             "step failed: %r",
             exc,
@@ -294,10 +301,8 @@ def record_failure(
             extra=_fields(instance, task.pk, task.status),
         )
         if on_error:
-            next_ids, ended_at = create_successors(ctx, (on_error,), task.split_task_id)
-            if ended_at:
-                return StepReport(task.pk, ERROR_HANDLED, ended_at, ended_inline=True)
-            return StepReport(task.pk, ERROR_HANDLED, task.status, next_ids)
+            return advance(ctx, (on_error,), task.split_task_id, repr(exc), report, ERROR_HANDLED)
+        _finish_task(ctx, repr(exc), report)
         stop_automation(instance._db, now, using)
         return StepReport(task.pk, FAILED, task.status)
 
@@ -421,8 +426,7 @@ def complete_task(
         ctx = StepContext(
             instance, task, node, clock.now(), timezone.get_default_timezone(), using
         )
-        outcome = accept(ctx)
-        report = _advance(ctx, outcome, DONE)
+        report = _apply(ctx, accept(ctx))
         instance._db.save(update_fields=["data", "bound_models"])
         if type(instance)._meta.has_conditions:
             wake_condition_waiters(instance._db.pk, ctx.now, using)

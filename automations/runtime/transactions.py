@@ -48,17 +48,9 @@ def lock_open_task(
     too makes PostgreSQL re-read it after waiting, so a task finished by the previous
     lock holder is seen as finished.
     """
-    queryset = AutomationTaskModel.objects.using(using).select_related("automation").filter(
-        pk=task_id, automation_id=automation_id, finished__isnull=True
-    )
-    if connections[using].features.has_select_for_update:
-        queryset = queryset.select_for_update(
-            of=("automation", "self"),
-            skip_locked=skip_locked and connections[using].features.has_select_for_update_skip_locked,
-        )
-    for task in queryset:
-        return task
-    return None
+    from .statements import statements
+
+    return statements(using).lock_open_task(automation_id, task_id, skip_locked=skip_locked)
 
 
 def lock_automation(using: str, automation_id: int) -> AutomationModel | None:
