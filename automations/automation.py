@@ -135,7 +135,7 @@ class Automation:
         """The instance's JSON data; call ``save()`` after changing it."""
         if self._db is None:
             raise AutomationFinished(f"{self} was killed; it has no data")
-        return self._db.data
+        return self._db.get_data()
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         """Write ``data`` back to the database."""

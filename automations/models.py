@@ -14,6 +14,19 @@ from . import clock, outcomes
 from . import settings as app_settings
 
 
+class AutomationData(dict):
+    """An instance's ``data``: a plain dict that can also save itself.
+
+    ``task.data.save()`` (as in the documentation) writes it back, like
+    ``automation.save()``.
+    """
+
+    __slots__ = ("_row",)
+
+    def save(self) -> None:
+        self._row.save(update_fields=["data"])
+
+
 def new_key() -> str:
     """An unguessable, URL-safe key for an automation instance."""
     return secrets.token_urlsafe(32)
@@ -60,6 +73,15 @@ class AutomationModel(models.Model):
         if update_fields is not None and "updated" not in update_fields:
             kwargs["update_fields"] = [*update_fields, "updated"]
         super().save(*args, **kwargs)
+
+    def get_data(self) -> AutomationData:
+        """``data`` as an :class:`AutomationData` bound to this row."""
+        data = self.data
+        if not isinstance(data, AutomationData) or data._row is not self:
+            data = AutomationData(data if data is not None else {})
+            data._row = self
+            self.data = data
+        return data
 
     def get_automation_class(self):
         """The automation class of this instance (imported once, then kept)."""
@@ -173,9 +195,9 @@ class AutomationTaskModel(models.Model):
         return f"<AutomationTaskModel {self.status} {self.message!r} ({self.pk})>"
 
     @property
-    def data(self) -> dict:
-        """The automation's ``data`` (shared by all its tasks)."""
-        return self.automation.data
+    def data(self) -> AutomationData:
+        """The automation's ``data`` (shared by all its tasks); ``.save()`` writes it back."""
+        return self.automation.get_data()
 
     @property
     def is_open(self) -> bool:

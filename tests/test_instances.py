@@ -95,11 +95,14 @@ def test_binding_does_not_run_unless_asked():
 
 
 def test_keys_are_stable_and_unguessable():
-    a, b = Other(autorun=False), Other(autorun=False)
-    assert a.get_key() != b.get_key()
-    assert len(a.get_key()) >= 40
-    assert a.get_key() == Other(automation_id=a.id).get_key() == a._db.get_key()
-    assert str(a.id) not in a.get_key()
+    instances = [Other(autorun=False) for _ in range(20)]
+    keys = [instance.get_key() for instance in instances]
+    assert len(set(keys)) == len(keys)
+    # 43 URL-safe characters: 256 random bits, nothing derived from the id or class.
+    assert all(len(key) == 43 and key.replace("-", "").replace("_", "").isalnum() for key in keys)
+    first = instances[0]
+    assert first.get_key() == Other(automation_id=first.id).get_key() == first._db.get_key()
+    assert AutomationModel.objects.get(key=first.get_key()).pk == first.id
 
 
 def test_finished_instances_cannot_run_and_killed_ones_are_gone():

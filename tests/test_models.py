@@ -77,3 +77,17 @@ def test_automation_model_run_is_the_sweep():
         report = AutomationModel.run()
         assert report.steps == 2  # the waiting node and the End after it
         assert AutomationModel.objects.get(pk=automation.id).finished
+
+
+class SavesThroughTaskData(flow.Automation):
+    start = flow.Execute(lambda task: task.data.update(seen=True) or task.data.save())
+    end = flow.End()
+
+
+def test_task_data_saves_itself_as_documented():
+    automation = SavesThroughTaskData()
+    assert AutomationModel.objects.get(pk=automation.id).data == {"seen": True}
+    assert automation.data == {"seen": True} and isinstance(automation.data, dict)
+    automation.data["more"] = 1
+    automation.data.save()
+    assert AutomationModel.objects.get(pk=automation.id).data == {"seen": True, "more": 1}

@@ -294,14 +294,20 @@ def record_failure(
         instance._db = task.automation
         now = clock.now()
         ctx = StepContext(instance, task, node, now, timezone.get_default_timezone(), using)
+        if on_error:
+            logger.warning(
+                "step failed, continuing at %s: %r",
+                on_error,
+                exc,
+                extra={**_fields(instance, task.pk, task.status), "on_error": on_error},
+            )
+            return advance(ctx, (on_error,), task.split_task_id, repr(exc), report, ERROR_HANDLED)
         logger.error(
-            "step failed: %r",
+            "step failed, automation stopped: %r",
             exc,
             exc_info=(type(exc), exc, exc.__traceback__),
             extra=_fields(instance, task.pk, task.status),
         )
-        if on_error:
-            return advance(ctx, (on_error,), task.split_task_id, repr(exc), report, ERROR_HANDLED)
         _finish_task(ctx, repr(exc), report)
         stop_automation(instance._db, now, using)
         return StepReport(task.pk, FAILED, task.status)

@@ -61,5 +61,5 @@ def _send(task, kind: str, subject: str, body: str) -> str:
     recipient = data["email"]
     transaction.on_commit(lambda: send_mail(subject, body, None, [recipient]))
     data.setdefault("mails", []).append({"kind": kind, "subject": subject})
-    task.automation.save(update_fields=["data"])
+    data.save()
     return f"{kind} mail to {recipient}"
