@@ -116,3 +116,25 @@ def test_the_sweep_limit_stops_early():
         clock.set(clock.now + timedelta(hours=1))
         assert run_due(limit=4).steps == 4
         assert run_due().steps == 6
+
+
+def test_a_database_error_taking_the_lock_is_not_blamed_on_the_automation(monkeypatch):
+    from django.db import ProgrammingError
+
+    from automations.runtime.statements import StepStatements
+
+    with FakeClock() as clock:
+        automation = Timer()
+        clock.set(clock.now + timedelta(hours=1))
+
+        def broken(self, *args, **kwargs):
+            raise ProgrammingError("relation does not exist")
+
+        monkeypatch.setattr(StepStatements, "lock_open_task", broken)
+        report = run_due()
+        assert report.outcomes == {"crashed": 1}
+        monkeypatch.undo()
+        task = AutomationTaskModel.objects.get(automation_id=automation.id, status="start")
+        assert task.finished is None and task.message == ""  # still due, nothing recorded
+        assert not AutomationModel.objects.get(pk=automation.id).failed
+        assert run_due().steps == 2  # runs once the database is fine again

@@ -63,6 +63,10 @@ class StepReport:
     lag_ms: float | None = None
 
 
+class _StepFailed(Exception):
+    """Carries a step's exception out of its transaction, so that it rolls back first."""
+
+
 def error_report(exc: BaseException) -> dict[str, str]:
     """Traceback of ``exc`` as text and as Django's HTML error page."""
     reporter = ExceptionReporter(None, type(exc), exc, exc.__traceback__)
@@ -87,31 +91,35 @@ def run_step(
     wake_at = None
     try:
         with step_transaction(using):
+            # Errors taking the lock are the database's: they propagate, nothing is recorded.
             task = lock_open_task(using, instance._db.pk, task_id, skip_locked=skip_locked)
             if task is None or task.automation.finished:
                 return StepReport(task_id, NOT_OPEN)
             instance._db = task.automation
             wake_at = task.wake_at
-            node = type(instance)._meta.nodes.get(task.status)
-            if node is None:
-                raise DeclarationError(
-                    f"{type(instance).__name__} has no node {task.status!r} any more; "
-                    "the task cannot run. Restore the node (see 'How to remove a node')."
-                )
-            if dispatch_threads and getattr(node, "threaded", False):
-                from .threads import start_step_thread
+            try:
+                node = type(instance)._meta.nodes.get(task.status)
+                if node is None:
+                    raise DeclarationError(
+                        f"{type(instance).__name__} has no node {task.status!r} any more; "
+                        "the task cannot run. Restore the node (see 'How to remove a node')."
+                    )
+                if dispatch_threads and getattr(node, "threaded", False):
+                    from .threads import start_step_thread
 
-                start_step_thread(type(instance), instance._db.pk, task.pk, using)
-                report = StepReport(task_id, THREADED, node.name)
-            else:
-                ctx = StepContext(
-                    instance, task, node, clock.now(), timezone.get_default_timezone(), using
-                )
-                report = _apply(ctx, _decide(node, ctx))
-    except DATABASE_TROUBLE:
-        raise
-    except Exception as exc:  # a step's own failure: recorded on its task, never propagated
-        report = record_failure(instance, task_id, node, exc, using)
+                    start_step_thread(type(instance), instance._db.pk, task.pk, using)
+                    report = StepReport(task_id, THREADED, node.name)
+                else:
+                    ctx = StepContext(
+                        instance, task, node, clock.now(), timezone.get_default_timezone(), using
+                    )
+                    report = _apply(ctx, _decide(node, ctx))
+            except DATABASE_TROUBLE:
+                raise
+            except Exception as exc:  # the step's own failure: roll it back, then record it
+                raise _StepFailed from exc
+    except _StepFailed as failed:
+        report = record_failure(instance, task_id, node, failed.__cause__, using)
     report.duration_ms = (time.perf_counter() - started) * 1000
     if wake_at is not None:
         report.lag_ms = (clock.now() - wake_at).total_seconds() * 1000
