@@ -39,12 +39,20 @@ lint: install ## Ruff lint and format check, migrations up to date
 	$(PY) -m ruff format --check .
 	ATM_TEST_DB=sqlite DJANGO_SETTINGS_MODULE=tests.settings $(PY) -m django makemigrations --check --dry-run automations
 
-bench: install ## Benchmarks on SQLite and PostgreSQL (figures, not pass/fail)
-	$(PY) bench/run.py --db sqlite
+ORIGINAL := var/venv-original
+ORIGINAL_STAMP := $(ORIGINAL)/.installed-stamp
+
+$(ORIGINAL_STAMP):
+	test -x $(ORIGINAL)/bin/python || $(PYTHON) -m venv $(ORIGINAL)
+	$(ORIGINAL)/bin/python -m pip install --quiet "django-automations==0.9.4.1" "Django>=5.2,<6" "psycopg[binary]>=3.1"
+	touch $(ORIGINAL_STAMP)
+
+bench: install $(ORIGINAL_STAMP) ## Benchmarks on SQLite and PostgreSQL, against the original 0.9.4.1
+	$(PY) bench/run.py --db sqlite $(BENCH_ARGS)
 	@PY=$(PY) scripts/ensure_postgres.sh; status=$$?; \
 	if [ $$status -eq 3 ]; then exit 0; fi; \
 	if [ $$status -ne 0 ]; then exit $$status; fi; \
-	$(PY) bench/run.py --db postgres
+	$(PY) bench/run.py --db postgres $(BENCH_ARGS)
 
 demo: install ## Run the example automations to the end on SQLite
 	cd example && ../$(PY) manage.py migrate --no-input -v 0 && ../$(PY) manage.py run_demo

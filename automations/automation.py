@@ -73,9 +73,9 @@ class Automation:
             from .runtime.instances import create
 
             self._db, self._created, self._models = create(cls, kwargs)
-        if (autorun is None and self._created) or autorun is True:
-            if not self.is_finished():
-                self.run()
+        runs = (autorun is None and self._created) or autorun is True
+        if runs and not self.is_finished():
+            self.run()
 
     def _find_row(self, kwargs: dict[str, Any]):
         from .models import AutomationModel
@@ -312,7 +312,9 @@ class Automation:
             if missing:
                 logger.warning(
                     "%s.create_on_message(%r): data lacks %s; nothing started",
-                    cls.__name__, message, ", ".join(missing),
+                    cls.__name__,
+                    message,
+                    ", ".join(missing),
                 )
                 return None
             kwargs = {key: source[key] for key in cls.unique}
@@ -350,7 +352,7 @@ class Automation:
     def get_receivers(cls) -> list[str]:
         """Names of the messages this class receives (``receive_<name>`` methods)."""
         return sorted(
-            name[len("receive_"):]
+            name[len("receive_") :]
             for name in dir(cls)
             if name.startswith("receive_") and callable(getattr(cls, name))
         )
@@ -385,7 +387,7 @@ class Automation:
 
         _require_usable(cls)
         with transaction.atomic():
-            row, created, objects = create(cls, {}, first_node=start)
+            row, created, _objects = create(cls, {}, first_node=start)
             instance = cls._from_row(row)
             instance._created = created
             hook = getattr(instance, "started_by_signal", None)
@@ -425,9 +427,7 @@ def _require_usable(cls: type[Automation]) -> None:
     errors = cls._meta.errors()
     if errors:
         lines = "\n".join(f"  {error.id}: {error.msg} HINT: {error.hint}" for error in errors)
-        raise DeclarationError(
-            f"{cls.__name__} is declared in a way that cannot run:\n{lines}"
-        )
+        raise DeclarationError(f"{cls.__name__} is declared in a way that cannot run:\n{lines}")
 
 
 def _check_unique_declaration(cls: type[Automation]) -> None:
@@ -454,9 +454,11 @@ Automation._meta = AutomationOptions(Automation)
 Automation._meta.abstract = True
 
 #: Names nodes must not use.
-RESERVED_NAMES = DOCUMENTED_RESERVED | frozenset(
-    name for name in vars(Automation) if not name.startswith("_")
-) | {"is_finished", "killed", "locked", "bind_model", "get_receivers", "context"}
+RESERVED_NAMES = (
+    DOCUMENTED_RESERVED
+    | frozenset(name for name in vars(Automation) if not name.startswith("_"))
+    | {"is_finished", "killed", "locked", "bind_model", "get_receivers", "context"}
+)
 
 
 def require_data_parameters(**requirements: Any):
@@ -464,8 +466,7 @@ def require_data_parameters(**requirements: Any):
     for name, kind in requirements.items():
         if not callable(kind):
             raise TypeError(
-                f"require_data_parameters({name}=...): give a type such as str or int, "
-                f"got {kind!r}"
+                f"require_data_parameters({name}=...): give a type such as str or int, got {kind!r}"
             )
 
     def decorator(method):

@@ -234,7 +234,9 @@ class AutomationOptions:
         return any(node.gates.conditions for node in self.nodes.values())
 
     @classmethod
-    def build(cls, automation_class: type[Automation], reserved: frozenset[str]) -> AutomationOptions:
+    def build(
+        cls, automation_class: type[Automation], reserved: frozenset[str]
+    ) -> AutomationOptions:
         meta = cls(automation_class)
         declared: dict[str, Node] = {}
         for klass in reversed(automation_class.__mro__):
@@ -293,8 +295,7 @@ class AutomationOptions:
         elif name in reserved:
             self.problems.append(
                 checks.Error(
-                    f"{cls.__name__}.{name}: the node name {name!r} hides "
-                    f"Automation.{name}.",
+                    f"{cls.__name__}.{name}: the node name {name!r} hides Automation.{name}.",
                     hint=f"Rename the node (e.g. {name}_step); names such as data, id, save, "
                     "run and send_message belong to the automation's API.",
                     obj=cls,
@@ -407,8 +408,8 @@ def analyse_graph(meta: AutomationOptions) -> list[checks.CheckMessage]:
             problems.append(
                 checks.Warning(
                     f"{cls.__name__}.{name}: this node can never be reached.",
-                    hint="Refer to it with .Next(), .Then(), .Else(), .OnError() or Split().Next(), "
-                    "or remove it.",
+                    hint="Refer to it with .Next(), .Then(), .Else(), .OnError() or "
+                    "Split().Next(), or remove it.",
                     obj=cls,
                     id="automations.W101",
                 )

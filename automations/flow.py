@@ -1,9 +1,9 @@
 """The public API for declaring automations: ``from automations import flow``.
 
-    class WebinarWorkflow(flow.Automation):
-        start = flow.Execute(this.init)
-        remind = flow.Execute(this.send_reminder).AfterWaitingFor(timedelta(days=1))
-        end = flow.End()
+class WebinarWorkflow(flow.Automation):
+    start = flow.Execute(this.init)
+    remind = flow.Execute(this.send_reminder).AfterWaitingFor(timedelta(days=1))
+    end = flow.End()
 """
 
 from .automation import Automation, get_automations, on_signal, require_data_parameters

@@ -36,22 +36,33 @@ class AutomationModel(models.Model):
     """One running (or finished) instance of an automation class."""
 
     automation_class = models.CharField(
-        _("process class"), max_length=256, db_index=True,
+        _("process class"),
+        max_length=256,
+        db_index=True,
         help_text=_("Dotted path of the automation class."),
     )
     finished = models.BooleanField(_("finished"), default=False)
     failed = models.BooleanField(
-        _("failed"), default=False,
+        _("failed"),
+        default=False,
         help_text=_("Stopped by an error that no .OnError() handled."),
     )
     data = models.JSONField(_("data"), default=dict, blank=True)
     bound_models = models.JSONField(
-        _("bound models"), default=dict, blank=True, editable=False,
+        _("bound models"),
+        default=dict,
+        blank=True,
+        editable=False,
         help_text=_("Model label of each data key that holds a model instance's id."),
     )
     key = models.CharField(_("key"), max_length=64, unique=True, default=new_key, editable=False)
     singleton_key = models.CharField(
-        _("uniqueness key"), max_length=64, null=True, blank=True, unique=True, editable=False,
+        _("uniqueness key"),
+        max_length=64,
+        null=True,
+        blank=True,
+        unique=True,
+        editable=False,
         help_text=_("Set while a unique automation runs, so that a second one cannot start."),
     )
     created = models.DateTimeField(_("created"), default=clock.now, db_index=True)
@@ -136,27 +147,52 @@ class AutomationTaskModel(models.Model):
     automation = models.ForeignKey(
         AutomationModel, on_delete=models.CASCADE, verbose_name=_("automation")
     )
+    # Links between tasks of one instance: they are deleted together with it, so these
+    # need no database constraint (and no clean-up queries when history is deleted).
     previous = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="next_tasks", verbose_name=_("previous task"),
+        "self",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="next_tasks",
+        verbose_name=_("previous task"),
     )
     split_task = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("split"),
+        "self",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("split"),
         help_text=_("The Split task whose path this task is on."),
     )
     status = models.CharField(_("node"), max_length=256, blank=True)
     requires_interaction = models.BooleanField(_("requires interaction"), default=False)
     interaction_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("assigned user"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        db_index=False,
+        related_name="+",
+        verbose_name=_("assigned user"),
     )
     interaction_group = models.ForeignKey(
-        app_settings.group_model_label(), on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("assigned group"),
+        app_settings.group_model_label(),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        db_index=False,
+        related_name="+",
+        verbose_name=_("assigned group"),
     )
     interaction_permissions = models.JSONField(
-        _("required permissions"), default=list, blank=True,
+        _("required permissions"),
+        default=list,
+        blank=True,
         help_text=_("List of permissions of the form app_label.codename"),
     )
     created = models.DateTimeField(_("created"), default=clock.now)
@@ -164,27 +200,45 @@ class AutomationTaskModel(models.Model):
     message = models.CharField(_("message"), max_length=app_settings.MAX_FIELD_LENGTH, blank=True)
     result = models.JSONField(_("result"), null=True, blank=True)
     wake_at = models.DateTimeField(
-        _("wake at"), null=True, blank=True,
-        help_text=_("When the task is next worth looking at; empty while it waits for a "
-                    "person or for other paths, and once it is finished."),
+        _("wake at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When the task is next worth looking at; empty while it waits for a "
+            "person or for other paths, and once it is finished."
+        ),
     )
     wait_reason = models.CharField(
         _("waiting for"), max_length=16, blank=True, choices=WAIT_REASON_CHOICES
     )
     condition_checks = models.PositiveIntegerField(
-        _("condition checks"), default=0,
+        _("condition checks"),
+        default=0,
         help_text=_("How often an AsSoonAs condition was found false."),
     )
 
     class Meta:
         verbose_name = _("automation task")
         verbose_name_plural = _("automation tasks")
+        # Partial indexes: most tasks are finished and assigned to nobody, and stay out.
         indexes = [
-            models.Index(fields=["wake_at"], condition=Q(wake_at__isnull=False), name="atm_task_due"),
             models.Index(
-                fields=["requires_interaction"],
-                condition=Q(finished__isnull=True, requires_interaction=True),
-                name="atm_task_open_interaction",
+                fields=["wake_at"], condition=Q(wake_at__isnull=False), name="atm_task_due"
+            ),
+            models.Index(
+                fields=["created"],
+                condition=Q(requires_interaction=True),
+                name="atm_task_for_people",
+            ),
+            models.Index(
+                fields=["interaction_user"],
+                condition=Q(interaction_user__isnull=False),
+                name="atm_task_user",
+            ),
+            models.Index(
+                fields=["interaction_group"],
+                condition=Q(interaction_group__isnull=False),
+                name="atm_task_group",
             ),
         ]
 
@@ -216,7 +270,7 @@ class AutomationTaskModel(models.Model):
     def get_previous_tasks(self):
         if self.message == "Joined" and isinstance(self.result, list):
             return list(type(self).objects.filter(pk__in=self.result).exclude(pk=self.pk))
-        return [self.previous] if self.previous_id else []
+        return list(type(self).objects.filter(pk=self.previous_id)) if self.previous_id else []
 
     def get_next_tasks(self):
         return self.next_tasks.all()
@@ -228,9 +282,13 @@ class AutomationTaskModel(models.Model):
 
         if user is None or not getattr(user, "is_authenticated", False):
             return ()
-        candidates = cls.objects.filter(
-            finished__isnull=True, requires_interaction=True, automation__finished=False
-        ).select_related("automation").order_by("created", "pk")
+        candidates = (
+            cls.objects.filter(
+                finished__isnull=True, requires_interaction=True, automation__finished=False
+            )
+            .select_related("automation")
+            .order_by("created", "pk")
+        )
         if not user.is_superuser:
             candidates = candidates.filter(
                 Q(interaction_user__isnull=True) | Q(interaction_user=user)
@@ -242,7 +300,10 @@ class AutomationTaskModel(models.Model):
         include_superusers: bool = True,
         backend: str = "django.contrib.auth.backends.ModelBackend",
     ):
-        """Users who may complete this task (replace with ``ATM_USER_WITH_PERMISSIONS_MODEL_METHOD``)."""
+        """Users who may complete this task.
+
+        A project replaces it with ``ATM_USER_WITH_PERMISSIONS_MODEL_METHOD``.
+        """
         replacement = app_settings.get_users_with_permission_model_method()
         if replacement is not None:
             return replacement(self, include_superusers, backend)

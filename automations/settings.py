@@ -112,6 +112,17 @@ def step_batch_size() -> int:
     return int(_get("ATM_STEP_BATCH_SIZE", 200))
 
 
+def steps_per_transaction() -> int:
+    """Most steps one chain runs before it commits (``ATM_STEPS_PER_TRANSACTION``).
+
+    Bounds how long a chain holds its instance's lock and how much a crash rolls back.
+    """
+    value = int(_get("ATM_STEPS_PER_TRANSACTION", 50))
+    if value < 1:
+        raise ImproperlyConfigured(f"ATM_STEPS_PER_TRANSACTION must be at least 1, got {value}")
+    return value
+
+
 def task_list_templates() -> tuple:
     return tuple(
         _get(

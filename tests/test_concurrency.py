@@ -31,7 +31,10 @@ def start_workers(count):
     return [
         subprocess.Popen(
             [sys.executable, "-m", "django", "automation_step"],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for _ in range(count)
     ]

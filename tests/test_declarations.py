@@ -89,7 +89,10 @@ def test_a_node_object_from_the_class_body_works_as_a_reference():
         (lambda: flow.Execute().Next(this.a).Next(this.b), "twice"),
         (lambda: flow.Execute().AfterWaitingFor("5 minutes"), "AfterWaitingFor"),
         (lambda: flow.Execute().AfterWaitingUntil(5), "AfterWaitingUntil"),
-        (lambda: flow.Execute().AfterWaitingFor(timedelta(1)).AfterWaitingUntil(this.x), "only one"),
+        (
+            lambda: flow.Execute().AfterWaitingFor(timedelta(1)).AfterWaitingUntil(this.x),
+            "only one",
+        ),
         (lambda: flow.Execute().SkipAfter("tomorrow"), "SkipAfter"),
         (lambda: flow.Execute().OnError(this.a).OnError(this.b), "twice"),
         (lambda: flow.If(True).Then(this.a).Then(this.b), "twice"),

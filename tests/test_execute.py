@@ -117,7 +117,9 @@ def test_an_unhandled_error_is_recorded_and_stops_the_automation():
     row = AutomationModel.objects.get(pk=automation.id)
     assert row.finished and row.failed
     assert automation.is_finished()
-    assert not AutomationTaskModel.objects.filter(automation_id=automation.id, status="never").exists()
+    assert not AutomationTaskModel.objects.filter(
+        automation_id=automation.id, status="never"
+    ).exists()
 
 
 def test_a_failed_step_leaves_no_half_done_database_work():
@@ -140,9 +142,9 @@ class Handled(flow.Automation):
 def test_on_error_continues_at_the_handler_and_keeps_the_error_on_the_task():
     automation = Handled()
     assert automation.is_finished() and not automation._db.failed
-    assert list(Ledger.objects.filter(automation_id=automation.id).values_list("node", flat=True)) == [
-        "recover"
-    ]
+    assert list(
+        Ledger.objects.filter(automation_id=automation.id).values_list("node", flat=True)
+    ) == ["recover"]
     task = AutomationTaskModel.objects.get(automation_id=automation.id, status="start")
     assert task.message.startswith("ZeroDivisionError(")
     assert "ZeroDivisionError" in task.result["error"]
@@ -187,3 +189,55 @@ def test_a_crash_mid_step_leaves_the_task_to_run_again_and_never_half_done():
     automation.run()
     assert Ledger.objects.filter(automation_id=automation.id).count() == 1
     assert automation.is_finished()
+
+
+class Steps(flow.Automation):
+    one = flow.Execute(this.write, "one")
+    two = flow.Execute(this.write, "two")
+    three = flow.Execute(this.write, "three")
+    end = flow.End()
+
+    def write(self, task, node):
+        Ledger.objects.create(automation_id=self.id, node=node)
+
+
+def test_a_chain_commits_after_the_step_limit_and_goes_on_from_due_tasks(settings):
+    from automations.runtime.engine import run_chain
+
+    settings.ATM_STEPS_PER_TRANSACTION = 2
+    automation = Steps(autorun=False)
+    first = AutomationTaskModel.objects.get(automation_id=automation.id)
+    chain = run_chain(Steps._for_id(automation.id), first.pk)
+    # Two steps in the first transaction, then the rest from the due task it left.
+    assert [step.outcome for step in chain.steps] == ["done", "done", "done"]
+    assert chain.last_node == "end"
+    assert list(
+        Ledger.objects.filter(automation_id=automation.id).values_list("node", flat=True)
+    ) == ["one", "two", "three"]
+    assert AutomationModel.objects.get(pk=automation.id).finished
+
+
+def test_tasks_a_chain_leaves_unrun_are_due_for_the_sweep(settings, monkeypatch):
+    from automations.runtime import engine
+    from automations.runtime.sweep import run_due
+
+    settings.ATM_STEPS_PER_TRANSACTION = 1
+    automation = Steps(autorun=False)
+    first = AutomationTaskModel.objects.get(automation_id=automation.id)
+    # Let the first transaction lock; find the instance busy afterwards, as if this
+    # process had stopped between two transactions.
+    original, calls = engine.lock_open_task, []
+
+    def lock_once(*args, **kwargs):
+        calls.append(args)
+        return original(*args, **kwargs) if len(calls) == 1 else None
+
+    monkeypatch.setattr(engine, "lock_open_task", lock_once)
+    chain = engine.run_chain(Steps._for_id(automation.id), first.pk)
+    monkeypatch.undo()
+    assert [step.outcome for step in chain.steps] == ["done", "not-open"]
+    left = AutomationTaskModel.objects.get(automation_id=automation.id, finished__isnull=True)
+    assert left.status == "two" and left.wake_at is not None
+    run_due()
+    assert AutomationModel.objects.get(pk=automation.id).finished
+    assert Ledger.objects.filter(automation_id=automation.id).count() == 3

@@ -56,7 +56,10 @@ def test_a_branch_may_be_a_callable_with_arguments_then_the_next_node_follows():
     vip = Callables(vip=True)
     assert vip.data["greetings"] == [["VIP", True]]
     assert path(vip) == [
-        ("start", "True"), ("after", "True"), ("no_else", "False"), ("end", "Finished")
+        ("start", "True"),
+        ("after", "True"),
+        ("no_else", "False"),
+        ("end", "Finished"),
     ]
     assert AutomationTaskModel.objects.get(automation_id=vip.id, status="start").result == "VIP"
     plain = Callables()

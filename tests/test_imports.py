@@ -8,7 +8,10 @@ import textwrap
 def run_python(code):
     return subprocess.run(
         [sys.executable, "-c", textwrap.dedent(code)],
-        capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"}, timeout=60,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin"},
+        timeout=60,
     )
 
 

@@ -37,8 +37,16 @@ def test_keywords_are_stored_in_data_and_model_instances_by_id():
     talk = Webinar.objects.create(title="Django tips")
     automation = Waits(webinar=talk, audience=["ann", "bob"], limit=3)
     row = AutomationModel.objects.get(pk=automation.id)
-    assert row.data == {"webinar": talk.pk, "audience": ["ann", "bob"], "limit": 3, "title": "Django tips"}
-    assert row.automation_class == "tests.test_declarations".replace("declarations", "instances") + ".Waits"
+    assert row.data == {
+        "webinar": talk.pk,
+        "audience": ["ann", "bob"],
+        "limit": 3,
+        "title": "Django tips",
+    }
+    assert (
+        row.automation_class
+        == "tests.test_declarations".replace("declarations", "instances") + ".Waits"
+    )
     assert Waits(automation_id=automation.id).webinar == talk
 
 
@@ -114,7 +122,9 @@ def test_finished_instances_cannot_run_and_killed_ones_are_gone():
     waiting.kill()
     assert waiting.killed() and waiting.is_finished()
     assert not AutomationModel.objects.filter(pk=done.id - 0).exclude(pk=done.id).exists()
-    assert not AutomationTaskModel.objects.filter(automation_id=waiting._db.pk if waiting._db else -1).exists()
+    assert not AutomationTaskModel.objects.filter(
+        automation_id=waiting._db.pk if waiting._db else -1
+    ).exists()
 
 
 class Singleton(flow.Automation):

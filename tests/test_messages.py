@@ -83,13 +83,17 @@ def test_dispatch_by_instance_id_key_or_row_and_never_to_another_class():
     data = {"email": "c@example.com"}
     assert Subscriptions.dispatch_message(subs, "update_subscriber", "subscribe", data) == 1
     assert Subscriptions.dispatch_message(subs.id, "update_subscriber", "subscribe", data) == 2
-    assert Subscriptions.dispatch_message(subs.get_key(), "update_subscriber", "subscribe", data) == 3
+    assert (
+        Subscriptions.dispatch_message(subs.get_key(), "update_subscriber", "subscribe", data) == 3
+    )
     assert Subscriptions.dispatch_message(row, "update_subscriber", "subscribe", data) == 4
     assert Subscriptions.dispatch_message(other.id, "update_subscriber", "subscribe", data) is None
     assert Subscriptions.dispatch_message(other.get_key(), "update_subscriber", "x", data) is None
     assert Subscriptions.dispatch_message(10**9, "update_subscriber", "subscribe", data) is None
     assert Subscriptions.dispatch_message("no-such-key", "update_subscriber", "x", data) is None
-    assert flow.Automation.dispatch_message(other.id, "update_subscriber", None, {}) == "wrong class"
+    assert (
+        flow.Automation.dispatch_message(other.id, "update_subscriber", None, {}) == "wrong class"
+    )
 
 
 def test_broadcast_reaches_running_instances_until_one_says_received():
@@ -98,7 +102,9 @@ def test_broadcast_reaches_running_instances_until_one_says_received():
     finished.send_message("close", None, None)
     finished.run()
     Unrelated()
-    results = Subscriptions.broadcast_message("update_subscriber", "subscribe", {"email": "d@x.org"})
+    results = Subscriptions.broadcast_message(
+        "update_subscriber", "subscribe", {"email": "d@x.org"}
+    )
     assert results == [1, 1]
     assert Subscriptions.broadcast_message("close", None, None) == ["received"]
     assert stored(first).get("closed") is True and "closed" not in stored(second)

@@ -63,7 +63,8 @@ def test_the_delete_history_command_prints_the_counts():
         out = StringIO()
         call_command("automation_delete_history", "14", stdout=out)
         assert out.getvalue().strip() == (
-            "Deleted 3 objects: 1 automations and 2 automation tasks finished more than 14 days ago."
+            "Deleted 3 objects: 1 automations and 2 automation tasks finished more than "
+            "14 days ago."
         )
         out = StringIO()
         call_command("automation_delete_history", stdout=out)  # default: 30 days

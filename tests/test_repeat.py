@@ -50,7 +50,9 @@ class Nightly(flow.Automation):
 def test_repeat_at_fires_at_the_given_local_time_each_day():
     with FakeClock(START) as clock:
         nightly = Nightly()
-        wake = AutomationTaskModel.objects.get(automation_id=nightly.id, finished__isnull=True).wake_at
+        wake = AutomationTaskModel.objects.get(
+            automation_id=nightly.id, finished__isnull=True
+        ).wake_at
         assert timezone.localtime(wake).strftime("%Y-%m-%d %H:%M") == "2026-05-04 21:00"
         clock.advance(days=2)
         assert Nightly(automation_id=nightly.id).data["at"] == ["09:07", "21:00", "21:00"]

@@ -30,8 +30,13 @@ def plan(gates, now, created=T0, checks=0):
         return ref.func(None) if isinstance(ref, Function) else ref.value
 
     return plan_gates(
-        gates, created=created, now=now, checks=checks, evaluate=evaluate,
-        recheck_bounds=BOUNDS, tz=UTC,
+        gates,
+        created=created,
+        now=now,
+        checks=checks,
+        evaluate=evaluate,
+        recheck_bounds=BOUNDS,
+        tz=UTC,
     )
 
 
@@ -67,7 +72,9 @@ def test_skip_after_takes_precedence_over_a_longer_wait():
 
 def test_skip_if_takes_precedence_over_a_false_condition_and_a_wait():
     gates = Gates(
-        skip_if=(Value(True),), wait_kind="for", wait=Value(timedelta(days=1)),
+        skip_if=(Value(True),),
+        wait_kind="for",
+        wait=Value(timedelta(days=1)),
         conditions=(Value(False),),
     )
     assert plan(gates, T0) == Skip()
@@ -88,7 +95,8 @@ def test_a_false_condition_wakes_no_later_than_the_skip_deadline():
 def test_conditions_are_looked_at_only_after_the_wait():
     looked = []
     gates = Gates(
-        wait_kind="for", wait=Value(timedelta(hours=1)),
+        wait_kind="for",
+        wait=Value(timedelta(hours=1)),
         conditions=(Function(lambda task: looked.append(1) or True),),
     )
     plan(gates, T0)

@@ -35,7 +35,7 @@ def test_the_group_settings_come_all_three_or_none(given):
     ATM_USER_WITH_PERMISSIONS_MODEL_METHOD="tests.test_forms.custom_task_users",
 )
 def test_a_group_model_that_does_not_exist_is_named():
-    with pytest.raises(ImproperlyConfigured, match="nosuchapp.Team"):
+    with pytest.raises(ImproperlyConfigured, match=r"nosuchapp\.Team"):
         app_settings.get_group_model()
 
 
@@ -60,7 +60,9 @@ def test_importing_models_with_half_the_settings_fails_at_start_up():
         "'automations'], DATABASES={'default': {'ENGINE': 'django.db.backends.sqlite3', "
         "'NAME': ':memory:'}}, ATM_GROUP_MODEL='auth.Group'); django.setup()"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert "ATM_USER_WITH_PERMISSIONS_MODEL_METHOD" in result.stderr

@@ -1,9 +1,8 @@
 """Split and Join: parallel paths, nested, joined only when all have arrived."""
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
 from automations import flow, outcomes
 from automations.flow import this
@@ -43,15 +42,21 @@ def test_nested_split_join_waits_for_every_path_of_its_own_split():
         assert set(log[1:]) == {"t10", "t40", "t20", "t30"}
         assert "all joined" not in log  # t50 still waits: neither join may fire
         open_tasks = dict(
-            AutomationTaskModel.objects.filter(automation_id=automation.id, finished__isnull=True)
-            .values_list("status", "wait_reason")
+            AutomationTaskModel.objects.filter(
+                automation_id=automation.id, finished__isnull=True
+            ).values_list("status", "wait_reason")
         )
         assert open_tasks == {
-            "t50": outcomes.TIME, "join_again": outcomes.JOIN, "join": outcomes.JOIN
+            "t50": outcomes.TIME,
+            "join_again": outcomes.JOIN,
+            "join": outcomes.JOIN,
         }
-        assert AutomationTaskModel.objects.filter(
-            automation_id=automation.id, status="join", finished__isnull=True
-        ).count() == 2  # t20 and t30 have arrived; t10's path has not
+        assert (
+            AutomationTaskModel.objects.filter(
+                automation_id=automation.id, status="join", finished__isnull=True
+            ).count()
+            == 2
+        )  # t20 and t30 have arrived; t10's path has not
 
         clock.advance(hours=1)
         automation = Nested(automation_id=automation.id)

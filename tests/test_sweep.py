@@ -64,9 +64,13 @@ def test_automation_step_runs_what_is_due_and_nothing_else():
 def test_waiting_instances_cost_no_query_and_no_instantiation(waiters, monkeypatch):
     make_waiters(waiters)
     instantiated = []
-    monkeypatch.setattr(flow.Automation, "_from_row", classmethod(
-        lambda cls, row: instantiated.append(cls) or pytest.fail("instantiated a waiter")
-    ))
+    monkeypatch.setattr(
+        flow.Automation,
+        "_from_row",
+        classmethod(
+            lambda cls, row: instantiated.append(cls) or pytest.fail("instantiated a waiter")
+        ),
+    )
     with CaptureQueriesContext(connection) as queries:
         report = run_due()
     assert report.steps == 0 and instantiated == []
@@ -101,7 +105,9 @@ class Removed(flow.Automation):
 def test_a_task_at_a_node_that_no_longer_exists_is_recorded_not_fatal():
     with FakeClock() as clock:
         automation = Removed()
-        AutomationTaskModel.objects.filter(automation_id=automation.id).update(status="deleted_node")
+        AutomationTaskModel.objects.filter(automation_id=automation.id).update(
+            status="deleted_node"
+        )
         clock.set(clock.now + timedelta(hours=1))
         report = run_due()
         assert report.outcomes["failed"] == 1

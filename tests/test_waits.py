@@ -153,7 +153,10 @@ def test_skip_if_leaves_nodes_unprocessed_even_while_they_would_wait():
     assert automation.is_finished()
     assert "ran" not in automation.data
     assert done(automation) == [
-        ("start", "OK"), ("maybe", "skipped"), ("waits_but_skipped", "skipped"), ("end", "Finished")
+        ("start", "OK"),
+        ("maybe", "skipped"),
+        ("waits_but_skipped", "skipped"),
+        ("end", "Finished"),
     ]
 
 
@@ -197,5 +200,7 @@ def test_waiting_instances_are_not_touched_by_other_instances_runs():
         Webinar(starts=(START - timedelta(days=2)).isoformat())
         after = open_task(first)
         assert (after.pk, after.wake_at, after.condition_checks) == (
-            before.pk, before.wake_at, before.condition_checks
+            before.pk,
+            before.wake_at,
+            before.condition_checks,
         )

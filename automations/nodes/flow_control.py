@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 from django.core import checks
 
 from ..exceptions import ModifierError
-from ..outcomes import Advance, Finish, Wait
 from ..outcomes import JOIN as WAIT_JOIN
 from ..outcomes import REPEAT as WAIT_REPEAT
+from ..outcomes import Advance, Finish, Wait
 from ..scheduling import RepeatSpec, earliest, next_repetition
 from .base import Node, _check_reference_or_node
 

@@ -93,9 +93,7 @@ class Form(Node):
     def Permission(self, permission: str) -> Form:
         """Require ``permission`` (``"app_label.codename"``); repeat to require several."""
         if not isinstance(permission, str) or permission.count(".") != 1:
-            raise ModifierError(
-                f".Permission() needs 'app_label.codename', got {permission!r}"
-            )
+            raise ModifierError(f".Permission() needs 'app_label.codename', got {permission!r}")
         self._permissions.append(permission)
         return self
 

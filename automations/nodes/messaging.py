@@ -37,7 +37,9 @@ class SendMessage(Node):
                 f"got {message!r}"
             )
         if isinstance(target, bool) or not (
-            isinstance(target, int | str | type) or is_reference(target) or callable(target)
+            isinstance(target, int | str | type)
+            or is_reference(target)
+            or callable(target)
             or hasattr(target, "send_message")
         ):
             raise ModifierError(

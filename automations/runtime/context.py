@@ -80,13 +80,15 @@ class StepContext:
     # Queries some nodes need ------------------------------------------------------
 
     def _tasks(self):
-        return AutomationTaskModel.objects.using(self.using).filter(automation_id=self.task.automation_id)
+        return AutomationTaskModel.objects.using(self.using).filter(
+            automation_id=self.task.automation_id
+        )
 
     def split_info(self, split_task_id: int) -> tuple[int, int | None]:
         """How many paths the split started, and the split it is itself part of."""
-        result, parent = self._tasks().filter(pk=split_task_id).values_list(
-            "result", "split_task_id"
-        ).get()
+        result, parent = (
+            self._tasks().filter(pk=split_task_id).values_list("result", "split_task_id").get()
+        )
         branches = result.get("branches", 0) if isinstance(result, dict) else len(result or ())
         return branches, parent
 
@@ -114,12 +116,18 @@ class StepContext:
         user_id = group_id = None
         if node.user_lookup:
             lookup = {key: self.evaluate(value) for key, value in node.user_lookup.items()}
-            user_id = get_user_model()._default_manager.filter(**lookup).values_list(
-                "pk", flat=True
-            ).get()
+            user_id = (
+                get_user_model()
+                ._default_manager.filter(**lookup)
+                .values_list("pk", flat=True)
+                .get()
+            )
         if node.group_lookup:
             lookup = {key: self.evaluate(value) for key, value in node.group_lookup.items()}
-            group_id = app_settings.get_group_model()._default_manager.filter(
-                **lookup
-            ).values_list("pk", flat=True).get()
+            group_id = (
+                app_settings.get_group_model()
+                ._default_manager.filter(**lookup)
+                .values_list("pk", flat=True)
+                .get()
+            )
         return Assignment(user_id=user_id, group_id=group_id, permissions=node.permissions)

@@ -1,8 +1,12 @@
 """Steps: run one task of one instance, record what happened, follow the chain.
 
-A step is one transaction: lock the instance, check the task is still open, decide
-(skip / wait / run), run the node, write the bookkeeping, commit. A step that raises
-is rolled back as a whole and then recorded in a transaction of its own.
+A chain is what an instance can do now, starting from one due task: the task's node,
+then the nodes it leads to, until each path waits, needs a person, or ends. A chain
+is one transaction: it locks the instance and checks the task is still open, then
+runs each step in a savepoint of its own (decide, run the node, write the
+bookkeeping). A step that raises is rolled back to its savepoint and recorded; the
+steps before it stay done. The whole chain commits at once, so a crash leaves the
+first task due to be run again and nothing half done.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.views.debug import ExceptionReporter
@@ -55,16 +59,17 @@ class StepReport:
     task_id: int
     outcome: str
     node: str | None = None
-    next_task_ids: list[int] = field(default_factory=list)
+    #: Tasks the automation goes on with now (in memory, created in this transaction).
+    next_tasks: list[AutomationTaskModel] = field(default_factory=list)
     wake_at: datetime | None = None
     #: The step also completed the End node that followed it (same transaction).
     ended_inline: bool = False
     duration_ms: float = 0.0
     lag_ms: float | None = None
 
-
-class _StepFailed(Exception):
-    """Carries a step's exception out of its transaction, so that it rolls back first."""
+    @property
+    def next_task_ids(self) -> list[int]:
+        return [task.pk for task in self.next_tasks]
 
 
 def error_report(exc: BaseException) -> dict[str, str]:
@@ -77,49 +82,69 @@ def _message(text: str) -> str:
     return text[: app_settings.MAX_FIELD_LENGTH]
 
 
+class _UnprotectedStepFailed(Exception):
+    """A step run without a savepoint failed: its whole transaction must roll back."""
+
+    def __init__(self, node: Node | None, started: float):
+        super().__init__()
+        self.node = node
+        self.started = started
+
+
 def run_step(
     instance: Automation,
-    task_id: int,
+    task: AutomationTaskModel,
+    using: str,
     *,
-    skip_locked: bool = False,
     dispatch_threads: bool = False,
+    savepoint: bool = True,
 ) -> StepReport:
-    """Run one open task of ``instance`` (if it is still open) as one transaction."""
-    started = time.perf_counter()
-    using = database_alias()
-    node = None
-    wake_at = None
-    try:
-        with step_transaction(using):
-            # Errors taking the lock are the database's: they propagate, nothing is recorded.
-            task = lock_open_task(using, instance._db.pk, task_id, skip_locked=skip_locked)
-            if task is None or task.automation.finished:
-                return StepReport(task_id, NOT_OPEN)
-            instance._db = task.automation
-            wake_at = task.wake_at
-            try:
-                node = type(instance)._meta.nodes.get(task.status)
-                if node is None:
-                    raise DeclarationError(
-                        f"{type(instance).__name__} has no node {task.status!r} any more; "
-                        "the task cannot run. Restore the node (see 'How to remove a node')."
-                    )
-                if dispatch_threads and getattr(node, "threaded", False):
-                    from .threads import start_step_thread
+    """Run one open task, already locked, inside the chain's transaction.
 
-                    start_step_thread(type(instance), instance._db.pk, task.pk, using)
-                    report = StepReport(task_id, THREADED, node.name)
-                else:
-                    ctx = StepContext(
-                        instance, task, node, clock.now(), timezone.get_default_timezone(), using
-                    )
-                    report = _apply(ctx, _decide(node, ctx))
-            except DATABASE_TROUBLE:
-                raise
-            except Exception as exc:  # the step's own failure: roll it back, then record it
-                raise _StepFailed from exc
-    except _StepFailed as failed:
-        report = record_failure(instance, task_id, node, failed.__cause__, using)
+    With ``savepoint`` a failure rolls back to the step's savepoint and is recorded
+    here. Without one (the first step of a transaction: nothing to protect yet, and
+    two round trips saved) a failure raises ``_UnprotectedStepFailed``.
+    """
+    started = time.perf_counter()
+    node = type(instance)._meta.nodes.get(task.status)
+    try:
+        with transaction.atomic(using=using, savepoint=savepoint):
+            if node is None:
+                raise DeclarationError(
+                    f"{type(instance).__name__} has no node {task.status!r} any more; "
+                    "the task cannot run. Restore the node (see 'How to remove a node')."
+                )
+            if dispatch_threads and getattr(node, "threaded", False):
+                report = _hand_to_thread(instance, task, node, using)
+            else:
+                ctx = StepContext(
+                    instance, task, node, clock.now(), timezone.get_default_timezone(), using
+                )
+                report = _apply(ctx, _decide(node, ctx))
+    except DATABASE_TROUBLE:
+        raise
+    except Exception as exc:  # the step's own failure
+        if not savepoint:
+            raise _UnprotectedStepFailed(node, started) from exc
+        report = record_failure(instance, task, node, exc, using)
+    return _done(instance, report, started, task.wake_at)
+
+
+def _hand_to_thread(
+    instance: Automation, task: AutomationTaskModel, node: Node, using: str
+) -> StepReport:
+    from .threads import start_step_thread
+
+    if task.wake_at is None:  # due, in case the thread never gets to run it
+        task.wake_at = clock.now()
+        AutomationTaskModel.objects.using(using).filter(pk=task.pk).update(wake_at=task.wake_at)
+    start_step_thread(type(instance), instance._db.pk, task.pk, using)
+    return StepReport(task.pk, THREADED, node.name)
+
+
+def _done(
+    instance: Automation, report: StepReport, started: float, wake_at: datetime | None
+) -> StepReport:
     report.duration_ms = (time.perf_counter() - started) * 1000
     if wake_at is not None:
         report.lag_ms = (clock.now() - wake_at).total_seconds() * 1000
@@ -238,13 +263,14 @@ def advance(
     if len(targets) == 1:
         node = meta.nodes[targets[0]]
         ends = isinstance(node, End) and node.gates.empty
+        # Not yet in the due index: the chain runs it in this same transaction, and
+        # whatever it leaves unrun is made due before the commit (see ``_drain``).
         successor = AutomationTaskModel(
             automation_id=task.automation_id,
             previous_id=task.pk,
             split_task_id=branch,
             status=node.name,
             created=ctx.now,
-            wake_at=None if ends else ctx.now,
             finished=ctx.now if ends else None,
             message="Finished" if ends else "",
         )
@@ -254,7 +280,8 @@ def advance(
         if ends:
             _end_automation(ctx, end_task_id=new_id, written=True)
             return StepReport(task.pk, kind, node.name, ended_inline=True)
-        return StepReport(task.pk, kind, ctx.node.name, [new_id])
+        successor.automation = ctx.instance._db
+        return StepReport(task.pk, kind, ctx.node.name, [successor])
     statements(ctx.using).finish(task.pk, fields)
     successors = AutomationTaskModel.objects.using(ctx.using).bulk_create(
         AutomationTaskModel(
@@ -263,11 +290,12 @@ def advance(
             split_task_id=branch,
             status=target,
             created=ctx.now,
-            wake_at=ctx.now,
         )
         for target in targets
     )
-    return StepReport(task.pk, kind, ctx.node.name, [successor.pk for successor in successors])
+    for successor in successors:
+        successor.automation = ctx.instance._db
+    return StepReport(task.pk, kind, ctx.node.name, successors)
 
 
 def _end_automation(ctx: StepContext, end_task_id: int, *, written: bool = False) -> None:
@@ -290,35 +318,39 @@ def _end_automation(ctx: StepContext, end_task_id: int, *, written: bool = False
 
 
 def record_failure(
-    instance: Automation, task_id: int, node: Node | None, exc: BaseException, using: str
+    instance: Automation,
+    task: AutomationTaskModel,
+    node: Node | None,
+    exc: BaseException,
+    using: str,
 ) -> StepReport:
-    """Record ``exc`` on its task; follow ``.OnError`` or stop the automation."""
+    """Record ``exc`` on its task; follow ``.OnError`` or stop the automation.
+
+    Runs in the chain's transaction, after the step's savepoint was rolled back: the
+    instance is still locked. ``data`` is read again, as the step left it half changed.
+    """
     report = error_report(exc)
     on_error = getattr(node, "on_error_name", None)
-    with step_transaction(using):
-        task = lock_open_task(using, instance._db.pk, task_id)
-        if task is None:
-            return StepReport(task_id, NOT_OPEN)
-        instance._db = task.automation
-        now = clock.now()
-        ctx = StepContext(instance, task, node, now, timezone.get_default_timezone(), using)
-        if on_error:
-            logger.warning(
-                "step failed, continuing at %s: %r",
-                on_error,
-                exc,
-                extra={**_fields(instance, task.pk, task.status), "on_error": on_error},
-            )
-            return advance(ctx, (on_error,), task.split_task_id, repr(exc), report, ERROR_HANDLED)
-        logger.error(
-            "step failed, automation stopped: %r",
+    instance._db.refresh_from_db(using=using, fields=["data", "bound_models"])
+    now = clock.now()
+    ctx = StepContext(instance, task, node, now, timezone.get_default_timezone(), using)
+    if on_error:
+        logger.warning(
+            "step failed, continuing at %s: %r",
+            on_error,
             exc,
-            exc_info=(type(exc), exc, exc.__traceback__),
-            extra=_fields(instance, task.pk, task.status),
+            extra={**_fields(instance, task.pk, task.status), "on_error": on_error},
         )
-        _finish_task(ctx, repr(exc), report)
-        stop_automation(instance._db, now, using)
-        return StepReport(task.pk, FAILED, task.status)
+        return advance(ctx, (on_error,), task.split_task_id, repr(exc), report, ERROR_HANDLED)
+    logger.error(
+        "step failed, automation stopped: %r",
+        exc,
+        exc_info=(type(exc), exc, exc.__traceback__),
+        extra=_fields(instance, task.pk, task.status),
+    )
+    _finish_task(ctx, repr(exc), report)
+    stop_automation(instance._db, now, using)
+    return StepReport(task.pk, FAILED, task.status)
 
 
 def stop_automation(row: AutomationModel, now: datetime, using: str) -> None:
@@ -373,23 +405,84 @@ def run_chain(
     skip_locked: bool = False,
     dispatch_threads: bool = False,
 ) -> ChainReport:
-    """Run ``task_id`` and then, depth first, every task it leads to that can run now."""
+    """Run ``task_id`` and then, depth first, every task it leads to that can run now.
+
+    ``skip_locked``: if another worker holds the instance, leave the task to it.
+    """
+    using = database_alias()
     chain = ChainReport()
-    pending = [task_id]
+    pending: list[int] = [task_id]
     first = True
     while pending:
+        next_id = pending.pop()
+        try:
+            with step_transaction(using):
+                # Errors taking the lock are the database's: they propagate, unrecorded.
+                task = lock_open_task(
+                    using, instance._db.pk, next_id, skip_locked=skip_locked and first
+                )
+                first = False
+                if task is None or task.automation.finished:
+                    chain.steps.append(StepReport(next_id, NOT_OPEN))
+                    continue
+                instance._db = task.automation
+                pending.extend(
+                    _drain(instance, [task], chain, using, dispatch_threads, protect_first=False)
+                )
+        except _UnprotectedStepFailed as failed:
+            # Rolled back with its transaction; record the failure in a fresh one.
+            with step_transaction(using):
+                task = lock_open_task(using, instance._db.pk, next_id)
+                if task is None or task.automation.finished:
+                    continue
+                instance._db = task.automation
+                report = record_failure(instance, task, failed.node, failed.__cause__, using)
+                chain.steps.append(_done(instance, report, failed.started, task.wake_at))
+                if report.node is not None:
+                    chain.last_node = report.node
+                pending.extend(
+                    _drain(
+                        instance, list(reversed(report.next_tasks)), chain, using, dispatch_threads
+                    )
+                )
+    return chain
+
+
+def _drain(
+    instance: Automation,
+    queue: list[AutomationTaskModel],
+    chain: ChainReport,
+    using: str,
+    dispatch_threads: bool,
+    *,
+    protect_first: bool = True,
+) -> list[int]:
+    """Run the queued tasks and what they lead to, inside the chain's transaction.
+
+    Returns the ids of tasks left for a fresh transaction (past the step limit); they
+    are made due first, so that nothing is lost if this process stops.
+    """
+    protect = protect_first
+    for _ in range(app_settings.steps_per_transaction()):
+        if not queue:
+            return []
+        if instance._db.finished:  # ended or stopped by an earlier step of this chain
+            chain.steps.extend(StepReport(task.pk, NOT_OPEN) for task in queue)
+            return []
         report = run_step(
-            instance,
-            pending.pop(),
-            skip_locked=skip_locked and first,
-            dispatch_threads=dispatch_threads,
+            instance, queue.pop(), using, dispatch_threads=dispatch_threads, savepoint=protect
         )
-        first = False
+        protect = True
         chain.steps.append(report)
         if report.node is not None:
             chain.last_node = report.node
-        pending.extend(reversed(report.next_task_ids))
-    return chain
+        queue.extend(reversed(report.next_tasks))
+    left = [task.pk for task in queue if task.wake_at is None]
+    if left:
+        now = clock.now()
+        AutomationTaskModel.objects.using(using).filter(pk__in=left).update(wake_at=now)
+        announce(now, using)
+    return [task.pk for task in queue]
 
 
 def run_instance(instance: Automation, *, dispatch_threads: bool = True) -> str | None:
@@ -437,28 +530,32 @@ def complete_task(
             raise TaskNotOpen(f"Task {task_id} is no longer open.")
         instance._db = task.automation
         node = type(instance)._meta.nodes[task.status]
-        ctx = StepContext(
-            instance, task, node, clock.now(), timezone.get_default_timezone(), using
-        )
+        ctx = StepContext(instance, task, node, clock.now(), timezone.get_default_timezone(), using)
         report = _apply(ctx, accept(ctx))
         instance._db.save(update_fields=["data", "bound_models"])
         if type(instance)._meta.has_conditions:
             wake_condition_waiters(instance._db.pk, ctx.now, using)
-    _log(instance, report)
-    last = node.name
-    for next_id in report.next_task_ids:
-        last = run_chain(instance, next_id, dispatch_threads=dispatch_threads).last_node or last
-    return last
+        _log(instance, report)
+        chain = ChainReport(last_node=report.node, steps=[report])
+        pending = _drain(
+            instance, list(reversed(report.next_tasks)), chain, using, dispatch_threads
+        )
+    for next_id in reversed(pending):
+        chain.last_node = run_chain(instance, next_id, dispatch_threads=dispatch_threads).last_node
+    return chain.last_node
 
 
 def wake_condition_waiters(automation_id: int, now: datetime, using: str) -> None:
     """Make the instance's tasks waiting on an ``AsSoonAs`` condition due now."""
-    woken = AutomationTaskModel.objects.using(using).filter(
-        automation_id=automation_id,
-        finished__isnull=True,
-        wait_reason="condition",
-        wake_at__gt=now,
-    ).update(wake_at=now)
+    woken = (
+        AutomationTaskModel.objects.using(using)
+        .filter(
+            automation_id=automation_id,
+            finished__isnull=True,
+            wait_reason="condition",
+            wake_at__gt=now,
+        )
+        .update(wake_at=now)
+    )
     if woken:
         announce(now, using)
-

@@ -43,24 +43,31 @@ class StepStatements:
             of = " OF a, t" if features.has_select_for_update_of else ""
             lock += f" FOR UPDATE{of}"
         self.lock_sql = lock
-        self.lock_skip_sql = lock + " SKIP LOCKED" if features.has_select_for_update_skip_locked else lock
-        self.task_converters = [self._converters(connection, field, "t") for field in self.task_fields]
+        self.lock_skip_sql = (
+            lock + " SKIP LOCKED" if features.has_select_for_update_skip_locked else lock
+        )
+        self.task_converters = [
+            self._converters(connection, field, "t") for field in self.task_fields
+        ]
         self.automation_converters = [
             self._converters(connection, field, "a") for field in self.automation_fields
         ]
         self.returning = features.can_return_columns_from_insert
         self.writable_cte = connection.vendor == "postgresql"
         self.finish_columns = (
-            "finished", "message", "result", "wake_at", "wait_reason", "requires_interaction"
+            "finished",
+            "message",
+            "result",
+            "wake_at",
+            "wait_reason",
+            "requires_interaction",
         )
         self.finish_sql = (
             f"UPDATE {self.task_table} SET "
             + ", ".join(f"{qn(self._column(name))} = %s" for name in self.finish_columns)
             + f" WHERE {qn('id')} = %s"
         )
-        self.insert_columns = [
-            field.attname for field in self.task_fields if not field.primary_key
-        ]
+        self.insert_columns = [field.attname for field in self.task_fields if not field.primary_key]
         self.insert_sql = (
             f"INSERT INTO {self.task_table} ("
             + ", ".join(qn(self._column(name)) for name in self.insert_columns)
@@ -102,7 +109,9 @@ class StepStatements:
         """The open task and its automation, both locked (automation first), or ``None``."""
         connection = connections[self.using]
         with connection.cursor() as cursor:
-            cursor.execute(self.lock_skip_sql if skip_locked else self.lock_sql, [task_id, automation_id])
+            cursor.execute(
+                self.lock_skip_sql if skip_locked else self.lock_sql, [task_id, automation_id]
+            )
             row = cursor.fetchone()
         if row is None:
             return None
@@ -131,7 +140,10 @@ class StepStatements:
             cursor.execute(self.finish_sql, self._finish_params(connection, task_id, fields))
 
     def finish_and_insert(
-        self, task_id: int, fields: dict[str, Any], new_task: AutomationTaskModel,
+        self,
+        task_id: int,
+        fields: dict[str, Any],
+        new_task: AutomationTaskModel,
         end_automation: tuple[int, Any] | None = None,
     ) -> int:
         """Record a finished task and insert the next one (optionally ending the automation).
@@ -159,10 +171,7 @@ class StepStatements:
                 if end is not None:
                     cursor.execute(self.end_sql, end)
                 cursor.execute(self.insert_sql, insert)
-            if self.returning:
-                new_id = cursor.fetchone()[0]
-            else:  # pragma: no cover - every supported database returns ids
-                new_id = cursor.lastrowid
+            new_id = cursor.fetchone()[0] if self.returning else cursor.lastrowid
         new_task.pk = new_id
         new_task._state.adding = False
         new_task._state.db = self.using

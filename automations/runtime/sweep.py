@@ -76,7 +76,9 @@ def run_due(now: datetime | None = None, *, limit: int | None = None) -> SweepRe
                 return report
 
 
-def run_due_task(path: str, automation_id: int, task_id: int, report: SweepReport, using: str) -> None:
+def run_due_task(
+    path: str, automation_id: int, task_id: int, report: SweepReport, using: str
+) -> None:
     """Run one due task and its chain; problems of this instance stay with it."""
     try:
         cls = load(path)
@@ -102,7 +104,9 @@ def run_due_task(path: str, automation_id: int, task_id: int, report: SweepRepor
             report.outcomes[engine.FINISHED] += 1
 
 
-def record_unimportable(path: str, automation_id: int, task_id: int, exc: Exception, using: str) -> None:
+def record_unimportable(
+    path: str, automation_id: int, task_id: int, exc: Exception, using: str
+) -> None:
     """An instance whose class is gone: record the error on its task and stop it."""
     from ..models import AutomationModel
     from .transactions import lock_open_task, step_transaction

@@ -4,7 +4,9 @@ from automations.models import AutomationModel, AutomationTaskModel
 
 
 class Command(BaseCommand):
-    help = "Delete automations that finished more than DAYS days ago (default 30), with their tasks."
+    help = (
+        "Delete automations that finished more than DAYS days ago (default 30), with their tasks."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("days", type=int, nargs="?", default=30, help="Minimum age in days.")

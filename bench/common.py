@@ -1,0 +1,102 @@
+"""Shared by the benchmark scripts: Django set-up for a throw-away database, counting."""
+
+import os
+import statistics
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+VAR = ROOT / "var"
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+
+
+def setup_django(db: str, name: str, auto_field: str = "django.db.models.BigAutoField") -> None:
+    """Configure Django on a fresh database ``name`` and migrate it."""
+    import django
+    from django.conf import settings
+
+    sys.path.insert(0, str(HERE))  # for ``benchapp``
+    VAR.mkdir(exist_ok=True)
+    if db == "sqlite":
+        path = VAR / f"{name}.sqlite3"
+        for suffix in ("", "-journal", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        database = {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(path),
+            "OPTIONS": {"transaction_mode": "IMMEDIATE"},
+        }
+    else:
+        import psycopg
+
+        host = os.environ.get("ATM_PG_HOST", "127.0.0.1")
+        user = os.environ.get("ATM_PG_USER", "postgres")
+        with psycopg.connect(host=host, user=user, dbname="postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        database = {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": name,
+            "USER": user,
+            "HOST": host,
+        }
+    settings.configure(
+        INSTALLED_APPS=[
+            "django.contrib.contenttypes",
+            "django.contrib.auth",
+            "automations",
+            "benchapp",
+        ],
+        DATABASES={"default": database},
+        USE_TZ=True,
+        TIME_ZONE="UTC",
+        DEFAULT_AUTO_FIELD=auto_field,
+        LOGGING_CONFIG=None,
+    )
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+class Counter:
+    """Counts SQL statements (without transaction control) and commits on ``default``."""
+
+    def __init__(self):
+        self.statements = 0
+        self.commits = 0
+
+    @contextmanager
+    def counting(self):
+        from django.db import connection
+
+        def wrapper(execute, sql, params, many, context):
+            if not sql.lstrip().upper().startswith(TRANSACTION_CONTROL):
+                self.statements += 1
+            return execute(sql, params, many, context)
+
+        original_commit = connection.commit
+
+        def commit():
+            self.commits += 1
+            return original_commit()
+
+        connection.commit = commit
+        try:
+            with connection.execute_wrapper(wrapper):
+                yield self
+        finally:
+            del connection.commit
+
+
+def timed(function):
+    started = time.perf_counter()
+    result = function()
+    return time.perf_counter() - started, result
+
+
+def median(values):
+    return statistics.median(values)
