@@ -27,7 +27,35 @@ logger = logging.getLogger("automations")
 SPECIAL_KEYWORDS = ("automation", "automation_id", "autorun")
 
 
-class Automation:
+class _ClassBody(dict):
+    """The namespace of an automation class body; notices a node replaced by a later
+    definition of the same name (``remind = Execute(...)`` ... ``def remind(...)``)."""
+
+    def __init__(self):
+        super().__init__()
+        self.replaced: list[tuple[str, str]] = []
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        old = self.get(key)
+        if isinstance(old, Node) and old is not value:
+            self.replaced.append((key, type(value).__name__))
+        super().__setitem__(key, value)
+
+
+class AutomationType(type):
+    """Metaclass of automations: only to see the class body as it is written."""
+
+    @classmethod
+    def __prepare__(mcls, name: str, bases: tuple, **kwargs: Any) -> dict:
+        return _ClassBody()
+
+    def __new__(mcls, name: str, bases: tuple, namespace: dict, **kwargs: Any):
+        body = dict(namespace)
+        body["_replaced_nodes"] = tuple(getattr(namespace, "replaced", ()))
+        return super().__new__(mcls, name, bases, body, **kwargs)
+
+
+class Automation(metaclass=AutomationType):
     """Subclass with nodes as attributes; instantiate to start (or bind) an instance.
 
     ``MyAutomation(**data)`` starts a new instance whose ``data`` holds the keywords
@@ -50,6 +78,7 @@ class Automation:
         super().__init_subclass__(**kwargs)
         cls._meta = AutomationOptions.build(cls, RESERVED_NAMES)
         _check_unique_declaration(cls)
+        _check_replaced_nodes(cls)
         registry.register(cls)
 
     @classproperty
@@ -428,6 +457,22 @@ def _require_usable(cls: type[Automation]) -> None:
     if errors:
         lines = "\n".join(f"  {error.id}: {error.msg} HINT: {error.hint}" for error in errors)
         raise DeclarationError(f"{cls.__name__} is declared in a way that cannot run:\n{lines}")
+
+
+def _check_replaced_nodes(cls: type[Automation]) -> None:
+    from django.core import checks
+
+    for name, kind in vars(cls).get("_replaced_nodes", ()):
+        cls._meta.problems.append(
+            checks.Error(
+                f"{cls.__name__}.{name}: this node is replaced by a {kind} of the same name "
+                "further down the class body.",
+                hint="A name holds one thing: rename the method (e.g. do_" + name + ") or the "
+                "node.",
+                obj=cls,
+                id="automations.E113",
+            )
+        )
 
 
 def _check_unique_declaration(cls: type[Automation]) -> None:

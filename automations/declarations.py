@@ -75,11 +75,15 @@ class Resolver:
         self.first_node = next(iter(nodes), None)
         self.problems: list[checks.CheckMessage] = []
         self.current = ""
+        #: Nodes with a reference that did not resolve (their edges are not followed).
+        self.broken: set[str] = set()
 
     def _where(self) -> str:
         return f"{self.cls.__name__}.{self.current}"
 
     def _problem(self, level, message: str, hint: str, id_: str) -> None:
+        if level is checks.Error:
+            self.broken.add(self.current)
         self.problems.append(level(f"{self._where()}: {message}", hint=hint, obj=self.cls, id=id_))
 
     def _missing(self, modifier: str, name: str, what: str, level=checks.Error) -> None:
@@ -207,6 +211,7 @@ class AutomationOptions:
         self.nodes: dict[str, Node] = {}
         self.model_bindings: dict[str, type] = {}
         self.problems: list[checks.CheckMessage] = []
+        self.broken: set[str] = set()
         self._graph_problems: list[checks.CheckMessage] | None = None
         self.extra_starts: set[str] = set()
 
@@ -267,6 +272,7 @@ class AutomationOptions:
             resolver.current = name
             node.resolve_references(resolver)
         meta.problems.extend(resolver.problems)
+        meta.broken = resolver.broken
         for node in meta.nodes.values():
             meta.problems.extend(node.check())
         if not meta.nodes and not meta.abstract:
@@ -376,6 +382,8 @@ def analyse_graph(meta: AutomationOptions) -> list[checks.CheckMessage]:
             splits = (*splits, name)
         for label, target in edges:
             if target is None:
+                if name in meta.broken:
+                    continue  # already reported as a reference that does not resolve
                 if label in ("next", "then", "else", "skip", "branch"):
                     if splits:
                         problem(

@@ -67,6 +67,7 @@ class Counter:
 
     def __init__(self):
         self.statements = 0
+        self.savepoints = 0
         self.commits = 0
 
     @contextmanager
@@ -74,7 +75,10 @@ class Counter:
         from django.db import connection
 
         def wrapper(execute, sql, params, many, context):
-            if not sql.lstrip().upper().startswith(TRANSACTION_CONTROL):
+            head = sql.lstrip().upper()
+            if head.startswith(("SAVEPOINT", "RELEASE")):
+                self.savepoints += 1
+            elif not head.startswith(TRANSACTION_CONTROL):
                 self.statements += 1
             return execute(sql, params, many, context)
 

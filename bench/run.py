@@ -36,7 +36,7 @@ def throughput(instances, runs):
     """Execute steps per second over ``instances`` due three-step instances."""
     from automations.runtime.sweep import run_due
 
-    rates, statements, commits = [], [], []
+    rates, statements, savepoints, commits = [], [], [], []
     for _ in range(runs):
         clear()
         start_due_instances(instances)
@@ -47,6 +47,7 @@ def throughput(instances, runs):
         assert report.outcomes["done"] == execute_steps, report
         rates.append(execute_steps / seconds)
         statements.append(counter.statements / execute_steps)
+        savepoints.append(counter.savepoints / execute_steps)
         commits.append(counter.commits / execute_steps)
     clear()
     return {
@@ -55,6 +56,7 @@ def throughput(instances, runs):
         "execute_steps_per_second": [round(rate, 1) for rate in rates],
         "execute_steps_per_second_median": round(median(rates), 1),
         "statements_per_execute_step": round(median(statements), 3),
+        "savepoint_statements_per_execute_step": round(median(savepoints), 3),
         "transactions_per_execute_step": round(median(commits), 3),
     }
 
@@ -174,7 +176,8 @@ def main():
         f"Execute steps/s, {args.instances} due three-step instances: "
         f"median {tp['execute_steps_per_second_median']} of {tp['execute_steps_per_second']}\n"
         f"SQL statements per Execute step: {tp['statements_per_execute_step']} "
-        f"(plus {tp['transactions_per_execute_step']} transactions; BEGIN/COMMIT not counted)",
+        f"(and {tp['savepoint_statements_per_execute_step']} SAVEPOINT/RELEASE, "
+        f"{tp['transactions_per_execute_step']} transactions)",
         flush=True,
     )
     results["idle"] = idle = idle_sweeps(args.idle_runs)

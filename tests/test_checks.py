@@ -207,6 +207,30 @@ def test_an_invalid_unique_declaration_is_e112():
     assert "automations.E112" in ids(BadUnique)
 
 
+def test_a_node_replaced_by_a_method_of_the_same_name_is_e113():
+    class Clash(flow.Automation):
+        start = flow.Execute(this.remind)
+        remind = flow.Execute(this.start_reminding)
+        end = flow.End()
+
+        def remind(self, task):  # noqa: F811  (the mistake under test)
+            pass
+
+        def start_reminding(self, task):
+            pass
+
+    problem = only(Clash, "automations.E113")
+    assert "Clash.remind" in problem.msg and "function" in problem.msg
+
+
+def test_a_reference_that_does_not_resolve_is_not_also_reported_as_a_path_past_the_end():
+    class Typo(flow.Automation):
+        start = flow.Execute().Next(this.fnish)
+        finish = flow.End()
+
+    assert ids(Typo) == ["automations.E101", "automations.W101"]
+
+
 def test_an_unreachable_node_and_an_unassigned_form_are_warnings():
     class Orphans(flow.Automation):
         start = flow.Form(forms.Form)
