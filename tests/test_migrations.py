@@ -2,7 +2,10 @@
 
 from io import StringIO
 
+import pytest
 from django.core.management import call_command
+
+pytestmark = pytest.mark.django_db
 
 
 def test_makemigrations_finds_nothing_to_do():
