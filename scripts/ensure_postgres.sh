@@ -19,10 +19,15 @@ PYEOF
 if ready; then exit 0; fi
 
 # Try to start the local cluster (Debian layout), as the machine's notes describe.
+started=0
 if command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql ]; then
   for version in $(ls /etc/postgresql); do
-    pg_ctlcluster --skip-systemctl-redirect "$version" main start >/dev/null 2>&1 || true
+    if pg_ctlcluster --skip-systemctl-redirect "$version" main start >/dev/null 2>&1; then
+      started=1
+    fi
   done
+fi
+if [ "$started" = 1 ]; then
   for _ in $(seq 1 30); do
     if ready; then exit 0; fi
     sleep 1
