@@ -184,3 +184,13 @@ def test_verbose_names_and_class_name():
     assert automation.get_automation_class_name() == "tests.test_instances.Other"
     assert AutomationModel.objects.get(pk=automation.id).get_automation_class() is Other
     assert isinstance(AutomationModel.objects.get(pk=automation.id).instance, Other)
+
+
+def test_locked_reads_fresh_data_for_a_read_modify_write():
+    automation = Waits(counter=1)
+    stale = Waits(automation_id=automation.id)
+    AutomationModel.objects.filter(pk=automation.id).update(data={"counter": 5})
+    with stale.locked() as fresh:
+        fresh.data["counter"] += 1
+        fresh.save()
+    assert AutomationModel.objects.get(pk=automation.id).data == {"counter": 6}

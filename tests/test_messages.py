@@ -239,3 +239,12 @@ def test_signal_start_node_and_the_older_hook_signature():
     row = AutomationModel.objects.get(automation_class=OldStyle._meta.path)
     assert row.data == {"old_style": ["signal", "value"], "alternative": True}
     assert not AutomationTaskModel.objects.filter(automation=row, status="start").exists()
+
+
+def test_on_signal_with_an_unknown_start_node_fails_at_once():
+    from automations.exceptions import DeclarationError
+
+    signal = django.dispatch.Signal()
+    with pytest.raises(DeclarationError, match="start='nowhere'"):
+        flow.on_signal(signal, start="nowhere")(Subscriptions)
+    assert not signal.receivers
