@@ -241,3 +241,32 @@ def test_tasks_a_chain_leaves_unrun_are_due_for_the_sweep(settings, monkeypatch)
     run_due()
     assert AutomationModel.objects.get(pk=automation.id).finished
     assert Ledger.objects.filter(automation_id=automation.id).count() == 3
+
+
+class FailsUntilFixed(flow.Automation):
+    start = flow.Execute(this.work)
+    end = flow.End()
+
+    def work(self, task):
+        if not self.data.get("fixed"):
+            raise RuntimeError("not yet")
+        Ledger.objects.create(automation_id=self.id, node="start")
+
+
+def test_a_failed_task_can_be_retried_once_the_cause_is_fixed():
+    from automations.runtime.repair import CannotRetry, retry
+    from automations.runtime.sweep import run_due
+
+    automation = FailsUntilFixed()
+    failed = AutomationTaskModel.objects.get(automation_id=automation.id)
+    assert automation._db.failed
+    AutomationModel.objects.filter(pk=automation.id).update(data={"fixed": True})
+    again = retry(failed)
+    assert again.status == "start" and again.previous_id == failed.pk
+    row = AutomationModel.objects.get(pk=automation.id)
+    assert not row.finished and not row.failed
+    run_due()
+    assert AutomationModel.objects.get(pk=automation.id).finished
+    assert Ledger.objects.filter(automation_id=automation.id).count() == 1
+    with pytest.raises(CannotRetry):
+        retry(failed)  # finished normally now: nothing to retry
