@@ -11,7 +11,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.functional import classproperty
 
-from . import registry
+from . import clock, registry
 from .declarations import DOCUMENTED_RESERVED, AutomationOptions
 from .exceptions import (
     AutomationFinished,
@@ -105,6 +105,11 @@ class Automation(metaclass=AutomationType):
         runs = (autorun is None and self._created) or autorun is True
         if runs and not self.is_finished():
             self.run()
+        elif self._created:  # its first task is due now: tell the scheduler
+            from .runtime.announce import announce
+            from .runtime.transactions import database_alias
+
+            announce(clock.now(), database_alias())
 
     def _find_row(self, kwargs: dict[str, Any]):
         from .models import AutomationModel

@@ -321,3 +321,25 @@ class AutomationTaskModel(models.Model):
         from .assignment import may_complete
 
         return self.is_open and self.requires_interaction and may_complete(self, user)
+
+
+class DaemonHeartbeat(models.Model):
+    """A running ``automations-daemon``, as it last reported itself.
+
+    Written when it starts, at most once per resync while it runs, and removed when
+    it stops cleanly; ``automations-daemon status`` lists the recent ones as alive.
+    """
+
+    name = models.CharField(_("name"), max_length=255, unique=True)
+    hostname = models.CharField(_("host"), max_length=255)
+    pid = models.PositiveIntegerField(_("process id"))
+    version = models.CharField(_("version"), max_length=50, blank=True)
+    started = models.DateTimeField(_("started"))
+    seen = models.DateTimeField(_("last seen"))
+
+    class Meta:
+        verbose_name = _("daemon heartbeat")
+        verbose_name_plural = _("daemon heartbeats")
+
+    def __str__(self) -> str:
+        return self.name

@@ -123,6 +123,46 @@ def steps_per_transaction() -> int:
     return value
 
 
+def wake_announcements() -> bool:
+    """Whether waits are announced to the daemon (``ATM_WAKE_ANNOUNCE``, default True)."""
+    return bool(_get("ATM_WAKE_ANNOUNCE", True))
+
+
+def wake_channel() -> str:
+    """PostgreSQL ``NOTIFY`` channel of wake announcements (``ATM_WAKE_CHANNEL``)."""
+    channel = _get("ATM_WAKE_CHANNEL", "automations_wake")
+    if not isinstance(channel, str) or not channel.isidentifier():
+        raise ImproperlyConfigured(f"ATM_WAKE_CHANNEL must be an identifier, got {channel!r}")
+    return channel
+
+
+def wake_address() -> tuple:
+    """``(family, address)`` of the daemon's wake socket on databases without NOTIFY.
+
+    ``ATM_WAKE_ADDRESS``: ``"host:port"`` (UDP, default ``"127.0.0.1:47125"``) or an
+    absolute path (a Unix datagram socket).
+    """
+    import socket
+
+    value = str(_get("ATM_WAKE_ADDRESS", "127.0.0.1:47125"))
+    if value.startswith("/"):
+        return socket.AF_UNIX, value
+    host, _, port = value.rpartition(":")
+    if not host or not port.isdigit():
+        raise ImproperlyConfigured(
+            f"ATM_WAKE_ADDRESS must be 'host:port' or an absolute path, got {value!r}"
+        )
+    return socket.AF_INET6 if ":" in host else socket.AF_INET, (host.strip("[]"), int(port))
+
+
+def daemon_resync() -> float:
+    """Seconds between two resyncs of the daemon's next wake (``ATM_DAEMON_RESYNC``)."""
+    value = float(_get("ATM_DAEMON_RESYNC", 60))
+    if value <= 0:
+        raise ImproperlyConfigured(f"ATM_DAEMON_RESYNC must be positive, got {value}")
+    return value
+
+
 def task_list_templates() -> tuple:
     return tuple(
         _get(

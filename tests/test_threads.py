@@ -68,3 +68,15 @@ def test_nice_returns_at_once_and_runs_the_instance_in_a_thread():
     assert row.finished
     assert row.data["thread"] != threading.current_thread().name
     assert AutomationTaskModel.objects.filter(automation=row, finished__isnull=True).count() == 0
+
+
+def test_a_sweep_with_worker_threads_runs_every_due_task_once():
+    from automations.runtime.sweep import run_due
+    from tests.concurrency_automations import Counted
+    from tests.testapp.models import Ledger
+
+    ids = [Counted(autorun=False).id for _ in range(30)]
+    report = run_due(workers=3)
+    assert report.outcomes["done"] == 90 and report.outcomes["finished"] == 30
+    assert Ledger.objects.filter(automation_id__in=ids).count() == 90
+    assert {row.data["count"] for row in AutomationModel.objects.filter(pk__in=ids)} == {3}

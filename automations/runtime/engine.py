@@ -29,7 +29,7 @@ from ..models import AutomationModel, AutomationTaskModel
 from ..nodes import End
 from ..outcomes import CONDITION, DUE, KEEP, SAME_BRANCH, Advance, Finish, Wait
 from ..scheduling import Go, Hold, Skip, plan_gates
-from .announce import announce
+from .announce import announce, collecting, flush
 from .context import StepContext
 from .statements import statements
 from .transactions import database_alias, lock_open_task, step_transaction
@@ -416,7 +416,7 @@ def run_chain(
     while pending:
         next_id = pending.pop()
         try:
-            with step_transaction(using):
+            with step_transaction(using), collecting() as wakes:
                 # Errors taking the lock are the database's: they propagate, unrecorded.
                 task = lock_open_task(
                     using, instance._db.pk, next_id, skip_locked=skip_locked and first
@@ -429,9 +429,10 @@ def run_chain(
                 pending.extend(
                     _drain(instance, [task], chain, using, dispatch_threads, protect_first=False)
                 )
+                flush(wakes, using)
         except _UnprotectedStepFailed as failed:
             # Rolled back with its transaction; record the failure in a fresh one.
-            with step_transaction(using):
+            with step_transaction(using), collecting() as wakes:
                 task = lock_open_task(using, instance._db.pk, next_id)
                 if task is None or task.automation.finished:
                     continue
@@ -445,6 +446,7 @@ def run_chain(
                         instance, list(reversed(report.next_tasks)), chain, using, dispatch_threads
                     )
                 )
+                flush(wakes, using)
     return chain
 
 
@@ -524,7 +526,7 @@ def complete_task(
     from ..exceptions import TaskNotOpen
 
     using = database_alias()
-    with step_transaction(using):
+    with step_transaction(using), collecting() as wakes:
         task = lock_open_task(using, instance._db.pk, task_id)
         if task is None or task.automation.finished:
             raise TaskNotOpen(f"Task {task_id} is no longer open.")
@@ -540,6 +542,7 @@ def complete_task(
         pending = _drain(
             instance, list(reversed(report.next_tasks)), chain, using, dispatch_threads
         )
+        flush(wakes, using)
     for next_id in reversed(pending):
         chain.last_node = run_chain(instance, next_id, dispatch_threads=dispatch_threads).last_node
     return chain.last_node

@@ -12,7 +12,6 @@ from django.db.models import Model
 from .. import clock
 from ..exceptions import DataNotSerializable
 from ..models import AutomationModel, AutomationTaskModel
-from .announce import announce
 from .transactions import database_alias
 
 if TYPE_CHECKING:
@@ -105,6 +104,5 @@ def create(
             if existing is not None:
                 return existing, False, {}
             continue  # the running one finished meanwhile: try again
-        announce(now, using)
         return row, True, objects
     raise RuntimeError(f"could not start {cls.__name__}: its uniqueness key stayed contended")

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import logging
+import queue
+import random
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.db import connections
 from django.db.models import Q
 
 from .. import clock
@@ -52,28 +56,108 @@ def due_tasks(now: datetime, *, after: tuple[datetime, int] | None, limit: int, 
     )
 
 
-def run_due(now: datetime | None = None, *, limit: int | None = None) -> SweepReport:
-    """Run every task due at ``now`` (and what follows from it), oldest first.
+def run_due(
+    now: datetime | None = None,
+    *,
+    limit: int | None = None,
+    workers: int = 1,
+    stop: threading.Event | None = None,
+) -> SweepReport:
+    """Run every task due at ``now`` (and what follows from it), in batches, oldest first.
 
     Only tasks whose ``wake_at`` has passed are read, through the index; waiting
-    instances cost nothing. Safe to run in several processes at once: a task whose
-    instance another worker holds is skipped here and run there.
+    instances cost nothing. Safe to run in several processes at once: an instance
+    another worker holds is skipped here (``SKIP LOCKED``) and run there; each batch
+    is worked through in random order, so that workers seldom meet.
+
+    ``workers``: threads running chains side by side (each with its own connection).
+    ``stop``: once set, no new chain starts; the ones in flight finish.
     """
     now = now or clock.now()
     using = database_alias()
     report = SweepReport(now=now)
+    if workers > 1:
+        return _run_due_in_threads(now, workers, report, using, stop)
+    for _wake_at, task_id, automation_id, path in _due(now, using, stop):
+        if limit is not None and report.steps >= limit:
+            break
+        report.tasks_seen += 1
+        run_due_task(path, automation_id, task_id, report, using)
+    return report
+
+
+def _due(now: datetime, using: str, stop: threading.Event | None):
+    """Due tasks batch by batch (keyset, oldest first), each batch shuffled."""
     batch_size = app_settings.step_batch_size()
     position = None
-    while True:
+    while not (stop and stop.is_set()):
         batch = due_tasks(now, after=position, limit=batch_size, using=using)
         if not batch:
-            return report
-        for wake_at, task_id, automation_id, path in batch:
-            position = (wake_at, task_id)
-            report.tasks_seen += 1
-            run_due_task(path, automation_id, task_id, report, using)
-            if limit is not None and report.steps >= limit:
-                return report
+            return
+        position = batch[-1][:2]
+        random.shuffle(batch)
+        for item in batch:
+            if stop and stop.is_set():
+                return
+            yield item
+
+
+def _run_due_in_threads(
+    now: datetime, workers: int, report: SweepReport, using: str, stop
+) -> SweepReport:
+    work: queue.Queue = queue.Queue(maxsize=workers * 4)
+    lock = threading.Lock()
+    failures: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            while (item := work.get()) is not None:
+                _wake_at, task_id, automation_id, path = item
+                mine = SweepReport(now=now)
+                try:
+                    run_due_task(path, automation_id, task_id, mine, using)
+                except BaseException as exc:  # handed to the caller below
+                    failures.append(exc)
+                    return
+                with lock:
+                    report.tasks_seen += 1
+                    report.outcomes.update(mine.outcomes)
+                    report.unimportable += mine.unimportable
+        finally:
+            connections.close_all()  # this thread's own connection
+
+    threads = [
+        threading.Thread(target=worker, name=f"automations-worker-{n}", daemon=True)
+        for n in range(workers)
+    ]
+    for thread in threads:
+        thread.start()
+    def hand_over(item) -> bool:
+        while not failures:
+            try:
+                work.put(item, timeout=0.5)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    try:
+        for item in _due(now, using, stop):
+            if not hand_over(item):
+                break
+    finally:
+        for _ in threads:  # one end marker per worker still running
+            while any(thread.is_alive() for thread in threads):
+                try:
+                    work.put(None, timeout=0.5)
+                    break
+                except queue.Full:
+                    continue
+        for thread in threads:
+            thread.join()
+    if failures:
+        raise failures[0]
+    return report
 
 
 def run_due_task(
