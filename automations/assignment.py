@@ -19,9 +19,15 @@ def users_with_permission(
     include_superusers: bool = True,
     backend: str = DEFAULT_BACKEND,
 ):
-    """Active users meeting every requirement given; superusers always, if asked."""
+    """Active users meeting every requirement given; superusers always, if asked.
+
+    A task that requires nothing (a ``Form`` assigned to nobody) is for superusers
+    only, as the check ``automations.W102`` says: it is not open to every user.
+    """
     User = get_user_model()
     users = User._default_manager.filter(is_active=True)
+    if not (user_id is not None or user_lookup or group is not None or group_lookup or permissions):
+        users = users.none()
     for permission in permissions:
         holders = User._default_manager.with_perm(
             permission, include_superusers=False, backend=backend
