@@ -85,10 +85,11 @@ def _message(text: str) -> str:
 class _UnprotectedStepFailed(Exception):
     """A step run without a savepoint failed: its whole transaction must roll back."""
 
-    def __init__(self, node: Node | None, started: float):
+    def __init__(self, node: Node | None, started: float, lag_ms: float | None):
         super().__init__()
         self.node = node
         self.started = started
+        self.lag_ms = lag_ms
 
 
 def run_step(
@@ -106,6 +107,7 @@ def run_step(
     two round trips saved) a failure raises ``_UnprotectedStepFailed``.
     """
     started = time.perf_counter()
+    lag_ms = _lag_ms(task)
     node = type(instance)._meta.nodes.get(task.status)
     try:
         with transaction.atomic(using=using, savepoint=savepoint):
@@ -125,9 +127,16 @@ def run_step(
         raise
     except Exception as exc:  # the step's own failure
         if not savepoint:
-            raise _UnprotectedStepFailed(node, started) from exc
+            raise _UnprotectedStepFailed(node, started, lag_ms) from exc
         report = record_failure(instance, task, node, exc, using)
-    return _done(instance, report, started, task.wake_at)
+    return _done(instance, report, started, lag_ms)
+
+
+def _lag_ms(task: AutomationTaskModel) -> float | None:
+    """How late the step starts after the task's ``wake_at`` (if it had one)."""
+    if task.wake_at is None:
+        return None
+    return (clock.now() - task.wake_at).total_seconds() * 1000
 
 
 def _hand_to_thread(
@@ -143,11 +152,10 @@ def _hand_to_thread(
 
 
 def _done(
-    instance: Automation, report: StepReport, started: float, wake_at: datetime | None
+    instance: Automation, report: StepReport, started: float, lag_ms: float | None
 ) -> StepReport:
     report.duration_ms = (time.perf_counter() - started) * 1000
-    if wake_at is not None:
-        report.lag_ms = (clock.now() - wake_at).total_seconds() * 1000
+    report.lag_ms = lag_ms
     _log(instance, report)
     return report
 
@@ -384,7 +392,7 @@ def _log(instance: Automation, report: StepReport) -> None:
             "outcome": report.outcome,
             "duration_ms": round(report.duration_ms, 3),
             "lag_ms": None if report.lag_ms is None else round(report.lag_ms, 3),
-            "wake_at": report.wake_at.isoformat() if report.wake_at else None,
+            "next_wake_at": report.wake_at.isoformat() if report.wake_at else None,
         },
     )
 
@@ -438,7 +446,7 @@ def run_chain(
                     continue
                 instance._db = task.automation
                 report = record_failure(instance, task, failed.node, failed.__cause__, using)
-                chain.steps.append(_done(instance, report, failed.started, task.wake_at))
+                chain.steps.append(_done(instance, report, failed.started, failed.lag_ms))
                 if report.node is not None:
                     chain.last_node = report.node
                 pending.extend(

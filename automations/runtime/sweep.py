@@ -132,6 +132,7 @@ def _run_due_in_threads(
     ]
     for thread in threads:
         thread.start()
+
     def hand_over(item) -> bool:
         while not failures:
             try:
