@@ -48,6 +48,8 @@ ROOT_URLCONF = "tests.urls"
 
 # Subprocess tests point ATM_TEST_DB_NAME at the test database the parent created.
 _db_name = os.environ.get("ATM_TEST_DB_NAME")
+# Each test run gets databases of its own, so that two runs on one machine never meet.
+_run = os.environ.get("ATM_TEST_RUN_ID", str(os.getpid()))
 
 if DB == "postgres":
     DATABASES = {
@@ -57,7 +59,7 @@ if DB == "postgres":
             "USER": os.environ.get("ATM_PG_USER", "postgres"),
             "HOST": os.environ.get("ATM_PG_HOST", "127.0.0.1"),
             "PORT": os.environ.get("ATM_PG_PORT", "5432"),
-            "TEST": {"NAME": "test_automations"},
+            "TEST": {"NAME": f"test_automations_{_run}"},
         }
     }
 else:
@@ -68,7 +70,7 @@ else:
             "NAME": _db_name or str(BASE_DIR / "var" / "tests.sqlite3"),
             "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
             # A file, not memory: tests that start other processes share it.
-            "TEST": {"NAME": str(BASE_DIR / "var" / "test_automations.sqlite3")},
+            "TEST": {"NAME": str(BASE_DIR / "var" / f"test_automations_{_run}.sqlite3")},
         }
     }
 
@@ -81,3 +83,7 @@ LOGGING = {
     "handlers": {"null": {"class": "logging.NullHandler"}},
     "loggers": {"automations": {"handlers": ["null"], "level": "INFO", "propagate": True}},
 }
+
+# The daemon: tests start real daemon processes with these (overridable) values.
+ATM_DAEMON_RESYNC = float(os.environ.get("ATM_DAEMON_RESYNC", "60"))
+ATM_WAKE_ADDRESS = os.environ.get("ATM_WAKE_ADDRESS", str(BASE_DIR / "var" / f"wake-{_run}.sock"))
