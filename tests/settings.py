@@ -13,6 +13,7 @@ TIME_ZONE = "Europe/Berlin"
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 
 INSTALLED_APPS = [
+    "django.contrib.admin",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
@@ -32,7 +33,7 @@ MIDDLEWARE = [
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [BASE_DIR / "tests" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -45,6 +46,9 @@ TEMPLATES = [
 ]
 
 ROOT_URLCONF = "tests.urls"
+LOGIN_URL = "/accounts/login/"
+STATIC_URL = "/static/"
+LANGUAGE_CODE = "en"
 
 # Subprocess tests point ATM_TEST_DB_NAME at the test database the parent created.
 _db_name = os.environ.get("ATM_TEST_DB_NAME")

@@ -62,14 +62,23 @@ class StepReport:
     #: Tasks the automation goes on with now (in memory, created in this transaction).
     next_tasks: list[AutomationTaskModel] = field(default_factory=list)
     wake_at: datetime | None = None
-    #: The step also completed the End node that followed it (same transaction).
-    ended_inline: bool = False
+    #: The End node the step also completed, in the same transaction.
+    end_node: str | None = None
     duration_ms: float = 0.0
     lag_ms: float | None = None
 
     @property
     def next_task_ids(self) -> list[int]:
         return [task.pk for task in self.next_tasks]
+
+    @property
+    def ended_inline(self) -> bool:
+        return self.end_node is not None
+
+    @property
+    def stopped_at(self) -> str | None:
+        """The node the instance stands at after this step."""
+        return self.end_node or self.node
 
 
 def error_report(exc: BaseException) -> dict[str, str]:
@@ -287,7 +296,7 @@ def advance(
         )
         if ends:
             _end_automation(ctx, end_task_id=new_id, written=True)
-            return StepReport(task.pk, kind, node.name, ended_inline=True)
+            return StepReport(task.pk, kind, ctx.node.name, end_node=node.name)
         successor.automation = ctx.instance._db
         return StepReport(task.pk, kind, ctx.node.name, [successor])
     statements(ctx.using).finish(task.pk, fields)
@@ -393,6 +402,7 @@ def _log(instance: Automation, report: StepReport) -> None:
             "duration_ms": round(report.duration_ms, 3),
             "lag_ms": None if report.lag_ms is None else round(report.lag_ms, 3),
             "next_wake_at": report.wake_at.isoformat() if report.wake_at else None,
+            "ended": report.ended_inline or report.outcome == FINISHED,
         },
     )
 
@@ -448,7 +458,7 @@ def run_chain(
                 report = record_failure(instance, task, failed.node, failed.__cause__, using)
                 chain.steps.append(_done(instance, report, failed.started, failed.lag_ms))
                 if report.node is not None:
-                    chain.last_node = report.node
+                    chain.last_node = report.stopped_at
                 pending.extend(
                     _drain(
                         instance, list(reversed(report.next_tasks)), chain, using, dispatch_threads
@@ -485,7 +495,7 @@ def _drain(
         protect = True
         chain.steps.append(report)
         if report.node is not None:
-            chain.last_node = report.node
+            chain.last_node = report.stopped_at
         queue.extend(reversed(report.next_tasks))
     left = [task.pk for task in queue if task.wake_at is None]
     if left:
@@ -546,7 +556,7 @@ def complete_task(
         if type(instance)._meta.has_conditions:
             wake_condition_waiters(instance._db.pk, ctx.now, using)
         _log(instance, report)
-        chain = ChainReport(last_node=report.node, steps=[report])
+        chain = ChainReport(last_node=report.stopped_at, steps=[report])
         pending = _drain(
             instance, list(reversed(report.next_tasks)), chain, using, dispatch_threads
         )
