@@ -23,11 +23,28 @@ def check_settings(app_configs=None, **kwargs):
                 id="automations.E001",
             )
         ]
+    problems = []
     try:
         app_settings.condition_recheck_bounds()
     except ImproperlyConfigured as exc:
-        return [checks.Error(str(exc), hint="Fix the two settings.", id="automations.E002")]
-    return []
+        problems.append(checks.Error(str(exc), hint="Fix the two settings.", id="automations.E002"))
+    for read in (
+        app_settings.wake_address,
+        app_settings.wake_channel,
+        app_settings.daemon_resync,
+        app_settings.steps_per_transaction,
+    ):
+        try:
+            read()
+        except (ImproperlyConfigured, TypeError, ValueError) as exc:
+            problems.append(
+                checks.Error(
+                    str(exc),
+                    hint="See the settings page of the documentation for valid values.",
+                    id="automations.E003",
+                )
+            )
+    return problems
 
 
 @checks.register("automations")

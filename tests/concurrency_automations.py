@@ -42,11 +42,15 @@ def start_due_instances(cls, count: int) -> list[int]:
     ids = []
     for offset in range(0, count, 2000):
         rows = AutomationModel.objects.bulk_create(
-            AutomationModel(automation_class=cls._meta.path, key=new_key(), created=now, updated=now)
+            AutomationModel(
+                automation_class=cls._meta.path, key=new_key(), created=now, updated=now
+            )
             for _ in range(min(2000, count - offset))
         )
         AutomationTaskModel.objects.bulk_create(
-            AutomationTaskModel(automation=row, status=cls._meta.first_node, created=now, wake_at=now)
+            AutomationTaskModel(
+                automation=row, status=cls._meta.first_node, created=now, wake_at=now
+            )
             for row in rows
         )
         ids.extend(row.pk for row in rows)

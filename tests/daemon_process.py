@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -71,14 +72,12 @@ class DaemonProcess:
                 if event.get("event") == name and all(event.get(k) == v for k, v in fields.items()):
                     return event
             remaining = deadline - time.monotonic()
-            if remaining <= 0 or self.proc.poll() is not None and self._new.empty():
+            if remaining <= 0 or (self.proc.poll() is not None and self._new.empty()):
                 raise AssertionError(
                     f"no {name!r} event within {timeout}s; output:\n{''.join(self.raw[-40:])}"
                 )
-            try:
+            with contextlib.suppress(queue.Empty):
                 self._new.get(timeout=min(remaining, 0.2))
-            except queue.Empty:
-                pass
 
     def named(self, name: str) -> list[dict]:
         return [event for event in self.events if event.get("event") == name]

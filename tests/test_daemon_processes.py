@@ -167,7 +167,9 @@ def test_postgres_restarted_under_a_running_daemon_reconnects_and_finishes(postg
         for version in versions:
             subprocess.run(
                 ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"],
-                check=True, capture_output=True, timeout=60,
+                check=True,
+                capture_output=True,
+                timeout=60,
             )
         daemon.wait_for("reconnect", timeout=60)
         wait_until(lambda: unfinished(ids + waiting) == 0, 120, "all instances to finish")

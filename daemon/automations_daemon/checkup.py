@@ -15,12 +15,14 @@ class Finding:
 
 
 def run_checks(using: str) -> list[Finding]:
-    findings = [_system_checks()]
+    system = _system_checks()
+    findings = [system]
     database = _database(using)
     findings.append(database)
     if database.ok:
         findings.append(_migrations(using))
-        findings.append(_wake_channel(using))
+        if system.ok:  # the wake channel depends on settings the system checks vet
+            findings.append(_wake_channel(using))
     return findings
 
 
