@@ -54,8 +54,8 @@ bench: install $(ORIGINAL_STAMP) ## Benchmarks on SQLite and PostgreSQL, against
 	if [ $$status -ne 0 ]; then exit $$status; fi; \
 	$(PY) bench/run.py --db postgres $(BENCH_ARGS)
 
-demo: install ## Run the example automations to the end on SQLite
-	cd example && ../$(PY) manage.py migrate --no-input -v 0 && ../$(PY) manage.py run_demo
+demo: install ## The example project on SQLite: web server, automations-daemon, automations run to the end
+	scripts/demo.sh
 
 clean: ## Remove the virtualenv and build artefacts
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache var

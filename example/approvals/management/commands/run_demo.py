@@ -3,7 +3,8 @@
 Each pass runs what is due (what ``manage.py automation_step`` does), prints the task
 rows that are new or changed, and sleeps until the next task wakes. With
 ``--fake-clock`` a fake clock jumps from wake to wake instead: the same run, without
-the waiting.
+the waiting. With ``--daemon`` it only starts the instances and watches: a running
+``automations-daemon`` does the work.
 """
 
 import contextlib
@@ -173,6 +174,11 @@ class Command(BaseCommand):
             help="Jump from one wake to the next with a fake clock instead of sleeping.",
         )
         parser.add_argument(
+            "--daemon",
+            action="store_true",
+            help="Only start the instances and watch them: automations-daemon runs them.",
+        )
+        parser.add_argument(
             "--timeout",
             type=float,
             default=60.0,
@@ -180,7 +186,10 @@ class Command(BaseCommand):
             "(of the clock in use; default 60).",
         )
 
-    def handle(self, *args, fake_clock=False, timeout=60.0, verbosity=1, **options):
+    def handle(self, *args, fake_clock=False, daemon=False, timeout=60.0, verbosity=1, **options):
+        if fake_clock and daemon:
+            raise CommandError("--fake-clock and --daemon do not go together")
+        self.daemon = daemon
         started = time.perf_counter()
         try:
             with demo_clock(fake_clock) as clock, quiet_logger("automations", verbosity < 2):
@@ -240,8 +249,11 @@ class Command(BaseCommand):
             if now >= deadline or not running.exists():
                 return
             wake = open_tasks.aggregate(first=Min("wake_at"))["first"]
-            if wake is None:
+            if wake is None and not self.daemon:
                 return  # what is left waits for a person (or for nothing): it cannot end here
+            if self.daemon:  # the daemon runs them; look again shortly
+                clock.wait_until(min(now + RETRY_PAUSE, deadline))
+                continue
             if not progress:
                 wake = max(wake, now + RETRY_PAUSE)
             clock.wait_until(min(wake, deadline))
@@ -261,7 +273,9 @@ class Command(BaseCommand):
             status = "failed" if row.failed else "finished" if row.finished else "running"
             self.stdout.write(f"  {label(row):<22}  {status:<8}  {row.instance.summary()}")
         outbox = getattr(mail, "outbox", None)
-        if outbox is not None:
+        if self.daemon:
+            self.stdout.write("The daemon sent the mails (see its log above).")
+        elif outbox is not None:
             self.stdout.write(
                 f"{len(outbox)} mails sent in this run (kept in memory by the locmem backend)."
             )
