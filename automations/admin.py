@@ -189,7 +189,7 @@ class AutomationModelAdmin(admin.ModelAdmin):
                 row = lock_automation(using, pk)  # waits for a step in flight
                 if row is None:
                     continue
-                self.log_deletion(request, row, str(row))
+                self.log_deletions(request, [row])
                 row.delete()
                 killed += 1
         self.message_user(
