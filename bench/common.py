@@ -13,53 +13,39 @@ VAR = ROOT / "var"
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 
 
-def setup_django(db: str, name: str, auto_field: str = "django.db.models.BigAutoField") -> None:
-    """Configure Django on a fresh database ``name`` and migrate it."""
-    import django
-    from django.conf import settings
-
-    sys.path.insert(0, str(HERE))  # for ``benchapp``
+def prepare_database(db: str, name: str, auto_field: str | None = None) -> dict[str, str]:
+    """Create database ``name`` afresh; returns the environment that selects it."""
     VAR.mkdir(exist_ok=True)
     if db == "sqlite":
         path = VAR / f"{name}.sqlite3"
         for suffix in ("", "-journal", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
-        database = {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": str(path),
-            "OPTIONS": {"transaction_mode": "IMMEDIATE"},
-        }
     else:
         import psycopg
 
         host = os.environ.get("ATM_PG_HOST", "127.0.0.1")
         user = os.environ.get("ATM_PG_USER", "postgres")
         with psycopg.connect(host=host, user=user, dbname="postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{name}"')
-        database = {
-            "ENGINE": "django.db.backends.postgresql",
-            "NAME": name,
-            "USER": user,
-            "HOST": host,
-        }
-    settings.configure(
-        INSTALLED_APPS=[
-            "django.contrib.contenttypes",
-            "django.contrib.auth",
-            "automations",
-            "benchapp",
-        ],
-        DATABASES={"default": database},
-        USE_TZ=True,
-        TIME_ZONE="UTC",
-        DEFAULT_AUTO_FIELD=auto_field,
-        LOGGING_CONFIG=None,
-    )
+    env = {"BENCH_DB": db, "BENCH_DB_NAME": name, "DJANGO_SETTINGS_MODULE": "bench_settings"}
+    if auto_field:
+        env["BENCH_AUTO_FIELD"] = auto_field
+    return env
+
+
+def setup_django(db: str, name: str, auto_field: str | None = None) -> dict[str, str]:
+    """Django on a fresh, migrated database ``name``; returns the environment for workers."""
+    import django
+
+    env = prepare_database(db, name, auto_field)
+    os.environ.update(env)
+    sys.path.insert(0, str(HERE))  # bench_settings and benchapp
     django.setup()
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    return env
 
 
 class Counter:

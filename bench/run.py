@@ -13,6 +13,7 @@ import subprocess
 import sys
 from datetime import timedelta
 
+import daemon_bench
 from common import ROOT, VAR, Counter, median, setup_django, timed
 
 IDLE_SIZES = (100, 10_000, 100_000)
@@ -24,6 +25,34 @@ def start_due_instances(count):
 
     for n in range(count):
         ThreeSteps(autorun=False, n=n)
+
+
+def start_due_bulk(cls, count):
+    """``count`` instances of ``cls`` with their first task due now, written in bulk."""
+    from automations import clock
+    from automations.models import AutomationModel, AutomationTaskModel, new_key
+
+    now = clock.now()
+    ids = []
+    for offset in range(0, count, 5000):
+        rows = AutomationModel.objects.bulk_create(
+            AutomationModel(
+                automation_class=cls._meta.path,
+                key=new_key(),
+                created=now,
+                updated=now,
+                data={"n": offset + i},
+            )
+            for i in range(min(5000, count - offset))
+        )
+        AutomationTaskModel.objects.bulk_create(
+            AutomationTaskModel(
+                automation=row, status=cls._meta.first_node, created=now, wake_at=now
+            )
+            for row in rows
+        )
+        ids.extend(row.pk for row in rows)
+    return ids
 
 
 def clear():
@@ -98,7 +127,7 @@ def make_idle_waiters(count):
         )
 
 
-def idle_sweeps(runs):
+def idle_sweeps(runs, keep=False):
     """Time and statements of one sweep with nothing due, for each number of waiters."""
     from django.db import connection
 
@@ -106,7 +135,7 @@ def idle_sweeps(runs):
     from automations.runtime.sweep import run_due
 
     results = {}
-    present = 0
+    present = AutomationModel.objects.count()
     for size in IDLE_SIZES:
         make_idle_waiters(size - present)
         present = size
@@ -127,7 +156,8 @@ def idle_sweeps(runs):
             "sweep_ms_median": round(median(times), 3),
             "statements": max(statements),
         }
-    clear()
+    if not keep:
+        clear()
     return results
 
 
@@ -160,6 +190,7 @@ def main():
     parser.add_argument("--instances", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--idle-runs", type=int, default=7)
+    parser.add_argument("--skip-daemon", action="store_true", help="leave out the daemon's figures")
     parser.add_argument(
         "--original-instances",
         type=int,
@@ -168,7 +199,7 @@ def main():
     )
     args = parser.parse_args()
 
-    setup_django(args.db, "atm_bench")
+    env = setup_django(args.db, "atm_bench")
     results = {"db": args.db}
     print(f"== django-automations on {args.db} ==", flush=True)
     results["throughput"] = tp = throughput(args.instances, args.runs)
@@ -180,7 +211,21 @@ def main():
         f"{tp['transactions_per_execute_step']} transactions)",
         flush=True,
     )
-    results["idle"] = idle = idle_sweeps(args.idle_runs)
+    if not args.skip_daemon:
+        results["daemon_throughput"] = []
+        for daemons in (1, 2):
+            figures = daemon_bench.throughput(env, args.instances, daemons)
+            results["daemon_throughput"].append(figures)
+            print(
+                f"automations-daemon x{daemons}: {figures['execute_steps_per_second']} Execute "
+                f"steps/s over {args.instances} due three-step instances "
+                f"(steps per daemon {figures['steps_per_daemon']}, "
+                f"exit {figures['exit_statuses']})",
+                flush=True,
+            )
+        make_idle_waiters(IDLE_SIZES[0])
+        rss_small = daemon_bench.resident_memory(env)
+    results["idle"] = idle = idle_sweeps(args.idle_runs, keep=not args.skip_daemon)
     for size, figures in idle.items():
         print(
             f"automation_step with {size:>7} idle waiters, nothing due: "
@@ -190,6 +235,31 @@ def main():
     ratio = idle[IDLE_SIZES[-1]]["sweep_ms_median"] / idle[IDLE_SIZES[0]]["sweep_ms_median"]
     results["idle_ratio_100k_to_100"] = round(ratio, 2)
     print(f"cost of a sweep, 100,000 waiters / 100 waiters: {ratio:.2f}x", flush=True)
+
+    if not args.skip_daemon:
+        rss_large = daemon_bench.resident_memory(env)
+        results["daemon_rss_mib"] = {str(IDLE_SIZES[0]): rss_small, str(IDLE_SIZES[-1]): rss_large}
+        print(
+            f"automations-daemon resident memory: {rss_small} MiB with {IDLE_SIZES[0]} waiters, "
+            f"{rss_large} MiB with {IDLE_SIZES[-1]} waiters",
+            flush=True,
+        )
+        results["daemon_idle"] = quiet = daemon_bench.idle_statements(env)
+        print(
+            f"automations-daemon idle, {IDLE_SIZES[-1]} waiters, nothing due: "
+            f"{quiet['statements_per_minute']} SQL statements per minute "
+            f"(resync every {quiet['resync_s']} s)",
+            flush=True,
+        )
+        results["wake_latency"] = lat = daemon_bench.wake_latency(env)
+        print(
+            f"wake latency (step start - wake_at), {lat['tasks']} tasks due at scattered times "
+            f"over {lat['spread_s']} s among {IDLE_SIZES[-1]} idle waiters: "
+            f"p50 {lat['lag_ms_p50']} ms, p99 {lat['lag_ms_p99']} ms, "
+            f"min {lat['lag_ms_min']} ms, max {lat['lag_ms_max']} ms, {lat['early']} early",
+            flush=True,
+        )
+        clear()
 
     if args.original_instances:
         print(f"== django-automations 0.9.4.1 (original) on {args.db} ==", flush=True)

@@ -116,7 +116,7 @@ def test_a_wait_announced_by_another_process_runs_on_time_without_resync():
     assert 0 <= step["lag_ms"] < 250, step  # on time, never early
     assert 1.9 < waited < 3, waited
     assert step["automation_id"] == automation.id
-    assert daemon.named("resync") == []
+    assert daemon.named("resync") == []  # only the announcement woke it
     assert Ledger.objects.filter(automation_id=automation.id, node="later").count() == 1
 
 

@@ -32,3 +32,14 @@ class WaitsForPerson(flow.Automation):
     start = flow.Execute()
     review = flow.Form(dict).Group(name="Reviewers")
     end = flow.End()
+
+
+class WakesAt(flow.Automation):
+    """Waits until the moment given as ``at`` (ISO), then runs one step."""
+
+    start = flow.Execute()
+    work = flow.Execute().AfterWaitingUntil(this.moment)
+    end = flow.End()
+
+    def moment(self, task):
+        return datetime.datetime.fromisoformat(self.data["at"])

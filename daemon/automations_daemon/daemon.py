@@ -28,6 +28,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from django.db import close_old_connections, connections, router
+from django.db.backends.signals import connection_created
 from django.db.models import Min
 
 from automations import clock
@@ -45,6 +46,32 @@ from .wake import listener_for
 log = get_logger("automations.daemon")
 
 RETRY = (1, 2, 5, 10, 30, 60)  # seconds between attempts while the database is away
+
+
+class StatementCounter:
+    """Counts the SQL statements of the daemon's own connections (reported on resync)."""
+
+    def __init__(self):
+        self.count = 0
+        self.lock = threading.Lock()
+        connection_created.connect(self._watch, weak=False, dispatch_uid="automations-daemon")
+        for connection in connections.all():
+            self._watch(connection=connection)
+
+    def _watch(self, sender=None, connection=None, **kwargs) -> None:
+        if self._wrapper not in connection.execute_wrappers:
+            connection.execute_wrappers.append(self._wrapper)
+
+    def _wrapper(self, execute, sql, params, many, context):
+        with self.lock:
+            self.count += 1
+        return execute(sql, params, many, context)
+
+    def take(self) -> int:
+        """Statements since the last call."""
+        with self.lock:
+            count, self.count = self.count, 0
+        return count
 
 
 def next_wake(using: str) -> datetime | None:
@@ -78,6 +105,7 @@ class Daemon:
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         )
         self.listener = listener_for(self.using, self.announced)
+        self.statements = StatementCounter()
 
     # Life cycle -------------------------------------------------------------------------
 
@@ -196,7 +224,11 @@ class Daemon:
             return
         finally:
             close_old_connections()
-        log.debug("resync", next_wake=None if earliest is None else earliest.isoformat())
+        log.info(
+            "resync",
+            next_wake=None if earliest is None else earliest.isoformat(),
+            statements=self.statements.take(),
+        )
         self.schedule(earliest)
 
     def watchdog(self) -> None:
