@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: help install test test-sqlite test-postgres lint bench demo clean
+.PHONY: help install browser-deps test test-sqlite test-postgres lint bench demo clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-14s %s\n", $$1, $$2}'
@@ -21,7 +21,21 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## Create .venv and install the project with its dev dependencies
 
-test: install ## Run the whole suite on SQLite, then on PostgreSQL
+CHROMIUM := /usr/bin/chromium
+
+browser-deps: ## Install Debian's chromium for the browser tests, if missing
+	@if [ -x $(CHROMIUM) ]; then exit 0; fi; mkdir -p var; \
+	echo "Installing Debian's chromium for the browser tests ..."; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } \
+	  >var/apt-chromium.log 2>&1 && [ -x $(CHROMIUM) ]; then exit 0; fi; \
+	if [ "$${CI:-}" = "true" ]; then \
+	  echo "ERROR: chromium could not be installed (see var/apt-chromium.log); CI=true needs the browser tests." >&2; \
+	  exit 1; \
+	fi; \
+	echo "SKIPPED: chromium could not be installed; the browser tests will be skipped."
+
+test: install browser-deps ## Run the whole suite on SQLite, then on PostgreSQL
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 

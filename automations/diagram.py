@@ -483,7 +483,7 @@ def _node_svg(
             )
         )
     if note:  # a badge on the top right corner, clear of the arrows entering the middle
-        width = 12 + 6 * len(note)
+        width = round(14 + 6.4 * len(note))
         parts.append(
             format_html(
                 '<g class="atm-badge"><rect x="{}" y="{}" width="{}" height="18" rx="9"/>'
