@@ -342,7 +342,8 @@ class _Canvas:
         right = max([*obstacles, self.diagram.nodes[edge.source].column, self._col(edge.target)])
         gx = self.left + right * COL_W + BOX_W + GAP_X // 2 + 3 * (lane % 4)
         data = f"M{sx},{sy} V{below} H{gx} V{above} H{tx} V{ty}"
-        return data, (sx + 6, below - 4), "start"
+        # On the way out, clear of the label of an edge going straight down.
+        return data, ((sx + gx) / 2, below - 4), "middle"
 
     def _col(self, name: str) -> int:
         return self.diagram.nodes[name].column

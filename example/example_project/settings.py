@@ -34,6 +34,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "example_project.urls"
+# The example has no login page of its own: staff log in through the admin's.
+LOGIN_URL = "/admin/login/"
 WSGI_APPLICATION = "example_project.wsgi.application"
 
 TEMPLATES = [

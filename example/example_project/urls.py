@@ -1,8 +1,9 @@
-"""URLs of the example project: only the admin."""
+"""URLs of the example project: the admin, and the automations' task and dashboard pages."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("automations/", include("automations.urls")),
 ]
