@@ -188,7 +188,7 @@ class Daemon:
         upcoming = None
         try:
             close_old_connections()
-            log.debug("wake", scheduled=None if fired is None else fired.isoformat())
+            log.info("wake", scheduled=None if fired is None else fired.isoformat())
             with quiet():
                 report = run_due(now=clock.now(), workers=self.workers, stop=self.stop_event)
             if report.tasks_seen:
