@@ -76,7 +76,7 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[index]
 
 
-def wake_latency(env: dict, tasks: int = 1000, spread_s: float = 30.0, lead_s: float = 5.0):
+def wake_latency(env: dict, tasks: int = 1000, spread_s: float = 30.0, lead_s: float = 15.0):
     """1,000 instances due at scattered times, announced by this process as a web app would."""
     from benchapp.automations import WakesAt
 
@@ -90,6 +90,8 @@ def wake_latency(env: dict, tasks: int = 1000, spread_s: float = 30.0, lead_s: f
         moments = [start + timedelta(seconds=random.uniform(0, spread_s)) for _ in range(tasks)]
         for moment in moments:
             WakesAt(at=moment.isoformat())
+        if clock.now() >= start:
+            raise RuntimeError(f"creating {tasks} instances took longer than {lead_s}s")
         deadline = time.monotonic() + lead_s + spread_s + 30
         while time.monotonic() < deadline:
             done = [e for e in daemon.named("step done") if e.get("node") == "work"]
