@@ -38,12 +38,17 @@ def browser():
 
 
 @pytest.fixture
-def page(browser):
+def page(browser, live_server):
+    """A fresh browser page; afterwards, no request may have left the live server."""
     context = browser.new_context(viewport={"width": 1200, "height": 900}, locale="en-GB")
     context.set_default_timeout(15_000)
     page = context.new_page()
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
     yield page
     context.close()
+    elsewhere = [url for url in requests if not url.startswith(live_server.url + "/")]
+    assert requests and not elsewhere, f"requests that left the site: {elsewhere}"
 
 
 @pytest.fixture
