@@ -52,3 +52,16 @@ def test_the_clock_stands_still_and_is_restored_afterwards():
 def test_naive_start_times_are_taken_as_local_time():
     with FakeClock(datetime(2026, 7, 1, 12, 0)) as fake:
         assert timezone.localtime(fake.now).hour == 12
+
+
+def test_start_many_writes_due_instances_in_bulk():
+    from automations.models import AutomationModel, AutomationTaskModel
+    from automations.testing import start_many
+
+    ids = start_many(ThreeDays, 7, data=lambda n: {"n": n}, batch=3)
+    rows = AutomationModel.objects.filter(pk__in=ids).order_by("pk")
+    assert [row.data for row in rows] == [{"n": n} for n in range(7)]
+    assert len({row.key for row in rows}) == 7
+    tasks = AutomationTaskModel.objects.filter(automation_id__in=ids)
+    assert {(task.status, task.finished) for task in tasks} == {("start", None)}
+    assert all(task.wake_at is not None for task in tasks)
