@@ -151,12 +151,12 @@ def resident_memory(env: dict, settle_s: float = 3.0) -> float:
 def throughput(env: dict, instances: int, daemons: int):
     """Execute steps per second of ``daemons`` daemons over due three-step instances."""
     from benchapp.automations import ThreeSteps
-    from run import start_due_bulk
 
     from automations.models import AutomationModel
+    from automations.testing import start_many
 
     AutomationModel.objects.all().delete()
-    ids = start_due_bulk(ThreeSteps, instances)
+    ids = start_many(ThreeSteps, instances, data=lambda n: {"n": n})
     processes = [DaemonProcess(env) for _ in range(daemons)]
     try:
         for process in processes:

@@ -27,34 +27,6 @@ def start_due_instances(count):
         ThreeSteps(autorun=False, n=n)
 
 
-def start_due_bulk(cls, count):
-    """``count`` instances of ``cls`` with their first task due now, written in bulk."""
-    from automations import clock
-    from automations.models import AutomationModel, AutomationTaskModel, new_key
-
-    now = clock.now()
-    ids = []
-    for offset in range(0, count, 5000):
-        rows = AutomationModel.objects.bulk_create(
-            AutomationModel(
-                automation_class=cls._meta.path,
-                key=new_key(),
-                created=now,
-                updated=now,
-                data={"n": offset + i},
-            )
-            for i in range(min(5000, count - offset))
-        )
-        AutomationTaskModel.objects.bulk_create(
-            AutomationTaskModel(
-                automation=row, status=cls._meta.first_node, created=now, wake_at=now
-            )
-            for row in rows
-        )
-        ids.extend(row.pk for row in rows)
-    return ids
-
-
 def clear():
     from automations.models import AutomationModel
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass
 
 
@@ -79,26 +78,24 @@ def _wake_channel(using: str) -> Finding:
 
     from .wake import DatagramListener, PostgresListener
 
-    received = threading.Event()
     connection = connections[using]
+    probe = "2000-01-01T00:00:00+00:00"
     if connection.vendor == "postgresql":
         channel = app_settings.wake_channel()
-        listener = PostgresListener(
-            lambda moment: received.set(), connection.get_connection_params(), channel
-        )
-        listener.start()
-        try:
-            if not listener.listening.wait(5):
-                return Finding(
-                    False, "wake channel: cannot LISTEN", "Check the database user's rights."
-                )
+
+        def notify() -> None:
             with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_notify(%s, %s)", [channel, "2000-01-01T00:00:00+00:00"])
-            ok = received.wait(5)
-        finally:
-            listener.stop()
-            listener.join(3)
-        if not ok:
+                cursor.execute("SELECT pg_notify(%s, %s)", [channel, probe])
+
+        heard = _round_trip(
+            lambda on_wake: PostgresListener(on_wake, connection.get_connection_params(), channel),
+            notify,
+        )
+        if heard is None:
+            return Finding(
+                False, "wake channel: cannot LISTEN", "Check the database user's rights."
+            )
+        if not heard:
             return Finding(
                 False,
                 f"wake channel: NOTIFY on {channel!r} did not arrive",
@@ -107,25 +104,33 @@ def _wake_channel(using: str) -> Finding:
             )
         return Finding(True, f"wake channel: PostgreSQL LISTEN/NOTIFY on {channel!r} works")
     address = app_settings.wake_address()
-    listener = DatagramListener(lambda moment: received.set(), address)
-    if not listener.bind():
+    if not DatagramListener(lambda moment: None, address).bind_free():
         return Finding(True, f"wake channel: {address[1]} is taken, presumably by a running daemon")
-    listener.start()
-    try:
-        listener.listening.wait(2)
-        send_datagram(address, "2000-01-01T00:00:00+00:00")
-        deadline = time.monotonic() + 5
-        ok = received.wait(max(0.0, deadline - time.monotonic()))
-    finally:
-        listener.stop()
-        listener.join(3)
-    if not ok:
+    heard = _round_trip(
+        lambda on_wake: DatagramListener(on_wake, address), lambda: send_datagram(address, probe)
+    )
+    if not heard:
         return Finding(
             False,
             f"wake channel: datagram to {address[1]} did not arrive",
             "Check ATM_WAKE_ADDRESS and the firewall.",
         )
     return Finding(True, f"wake channel: datagrams to {address[1]} arrive")
+
+
+def _round_trip(make_listener, send, timeout: float = 5) -> bool | None:
+    """Start a listener, send one announcement; whether it arrived (None: no listener)."""
+    received = threading.Event()
+    listener = make_listener(lambda moment: received.set())
+    listener.start()
+    try:
+        if not listener.listening.wait(timeout):
+            return None
+        send()
+        return received.wait(timeout)
+    finally:
+        listener.stop()
+        listener.join(3)
 
 
 def describe(findings: list[Finding]) -> str:

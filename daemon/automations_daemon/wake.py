@@ -121,6 +121,19 @@ class DatagramListener(Listener):
         self.sock = sock
         return True
 
+    def bind_free(self) -> bool:
+        """Whether the address is free (tried and released at once)."""
+        try:
+            with socket.socket(self.family, socket.SOCK_DGRAM) as sock:
+                sock.bind(self.address)
+        except OSError:
+            return False
+        if self.family == socket.AF_UNIX:
+            import os
+
+            os.unlink(self.address)
+        return True
+
     def run(self) -> None:
         if self.sock is None and not self.bind():
             return
