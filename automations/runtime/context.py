@@ -115,19 +115,19 @@ class StepContext:
         """Who may complete a form task, resolved now (lookups may depend on the task)."""
         user_id = group_id = None
         if node.user_lookup:
-            lookup = {key: self.evaluate(value) for key, value in node.user_lookup.items()}
-            user_id = (
-                get_user_model()
-                ._default_manager.filter(**lookup)
-                .values_list("pk", flat=True)
-                .get()
-            )
+            user_id = self._one(node, "User", get_user_model(), node.user_lookup)
         if node.group_lookup:
-            lookup = {key: self.evaluate(value) for key, value in node.group_lookup.items()}
-            group_id = (
-                app_settings.get_group_model()
-                ._default_manager.filter(**lookup)
-                .values_list("pk", flat=True)
-                .get()
-            )
+            group_id = self._one(node, "Group", app_settings.get_group_model(), node.group_lookup)
         return Assignment(user_id=user_id, group_id=group_id, permissions=node.permissions)
+
+    def _one(self, node: Form, modifier: str, model: type, lookup: dict) -> Any:
+        """The id of the one ``model`` row matching ``lookup``; else an error naming the node."""
+        values = {key: self.evaluate(value) for key, value in lookup.items()}
+        ids = list(model._default_manager.filter(**values).values_list("pk", flat=True)[:2])
+        if len(ids) != 1:
+            found = "no" if not ids else "more than one"
+            raise LookupError(
+                f"{node!r}: .{modifier}({', '.join(f'{k}={v!r}' for k, v in values.items())}) "
+                f"matches {found} {model._meta.verbose_name}; it must match exactly one"
+            )
+        return ids[0]
