@@ -189,3 +189,33 @@ def test_abstract_notify_sockets_are_supported(monkeypatch):
         monkeypatch.setenv("NOTIFY_SOCKET", "@" + name)
         assert systemd.notify("WATCHDOG=1")
         assert sock.recv(100) == b"WATCHDOG=1"
+
+
+def test_a_stale_unix_wake_socket_counts_as_free(tmp_path):
+    from automations_daemon.wake import DatagramListener
+
+    path = str(tmp_path / "wake.sock")
+    live = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    live.bind(path)
+    assert DatagramListener(lambda moment: None, (socket.AF_UNIX, path)).bind_free() is False
+    live.close()  # the file stays behind, as after a SIGKILL
+    assert DatagramListener(lambda moment: None, (socket.AF_UNIX, path)).bind_free() is True
+
+
+@pytest.mark.django_db
+def test_a_starting_daemon_forgets_heartbeats_silent_for_a_day():
+    from datetime import timedelta
+
+    from automations import clock
+    from automations.models import DaemonHeartbeat
+    from automations_daemon.daemon import Daemon
+
+    now = clock.now()
+    for name, seen in (("old", now - timedelta(days=2)), ("recent", now - timedelta(hours=1))):
+        DaemonHeartbeat.objects.create(
+            name=name, hostname="h", pid=1, started=seen, seen=seen, version="x"
+        )
+    daemon = Daemon()
+    daemon.write_heartbeat(first=True)
+    names = set(DaemonHeartbeat.objects.values_list("name", flat=True))
+    assert names == {"recent", daemon.heartbeat_name}

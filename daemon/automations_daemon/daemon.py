@@ -284,6 +284,10 @@ class Daemon:
     def write_heartbeat(self, first: bool = False) -> None:
         now = clock.now()
         try:
+            if first:  # daemons that died without stopping leave rows; a day later they go
+                DaemonHeartbeat.objects.using(self.using).filter(
+                    seen__lt=now - timedelta(days=1)
+                ).delete()
             updated = (
                 DaemonHeartbeat.objects.using(self.using)
                 .filter(name=self.heartbeat_name)

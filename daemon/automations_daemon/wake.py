@@ -122,7 +122,20 @@ class DatagramListener(Listener):
         return True
 
     def bind_free(self) -> bool:
-        """Whether the address is free (tried and released at once)."""
+        """Whether the address is free (tried and released at once).
+
+        A Unix socket file nobody reads any more (a daemon that was killed) counts as free.
+        """
+        if self.family == socket.AF_UNIX:
+            import os
+
+            if os.path.exists(self.address):
+                with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as probe:
+                    try:
+                        probe.connect(self.address)
+                        return False  # somebody listens there
+                    except OSError:
+                        os.unlink(self.address)  # stale
         try:
             with socket.socket(self.family, socket.SOCK_DGRAM) as sock:
                 sock.bind(self.address)
